@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * log.h: OpenBSD-shaped logging for both daemons.  Levels FATAL ALERT ERROR
+ * WARN NOTICE INFO DEBUG map onto syslog priorities.  Messages go to stderr
+ * with a timestamp in the foreground, or to syslog when asked.  Every call
+ * preserves errno.  libevent's own messages are routed in.  The only
+ * mutable globals of the project live in log.c.
+ */
+#ifndef LOG_H
+#define LOG_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+
+enum log_level {
+	LOG_LVL_FATAL,
+	LOG_LVL_ALERT,
+	LOG_LVL_ERROR,
+	LOG_LVL_WARN,
+	LOG_LVL_NOTICE,
+	LOG_LVL_INFO,
+	LOG_LVL_DEBUG,
+	LOG_LVL_COUNT
+};
+
+/* Start logging as ident at level; to syslog when use_syslog, else stderr. */
+void	log_init(const char *ident, enum log_level level, bool use_syslog);
+void	log_set_level(enum log_level level);
+enum log_level log_get_level(void);
+/* True when messages at level would be written (skip costly formatting). */
+bool	log_enabled(enum log_level level);
+
+/* Name <-> level, names case-insensitive; returns -1 for an unknown name. */
+int	log_level_parse(const char *name);
+const char *log_level_name(enum log_level level);
+
+/* Route libevent's internal messages through this module. */
+void	log_libevent(void);
+
+void	log_alert(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void	log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* log_warn appends ": strerror(errno)"; log_warnx does not. */
+void	log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void	log_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void	log_notice(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void	log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void	log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void	log_msg(enum log_level level, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+void	log_vmsg(enum log_level level, const char *fmt, va_list ap)
+	    __attribute__((format(printf, 2, 0)));
+
+/*
+ * Rate-limited warning: the same formatted message is written at most once
+ * per VIOS_WARN_INTERVAL_S; when it is written again, the number of copies
+ * suppressed meanwhile is appended.  Different messages do not interfere
+ * (a small table of recent messages, hashed).
+ */
+void	log_warnx_rl(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Log at FATAL and exit(1); fatal appends strerror(errno). */
+void	fatal(const char *fmt, ...)
+	    __attribute__((format(printf, 1, 2), noreturn));
+void	fatalx(const char *fmt, ...)
+	    __attribute__((format(printf, 1, 2), noreturn));
+
+#endif /* LOG_H */
