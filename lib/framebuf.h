@@ -17,7 +17,7 @@
 
 struct framebuf_stats {
 	uint64_t	frames;		/* whole frames decoded */
-	uint64_t	junk;		/* bytes dropped while hunting (not 'V' runs) */
+	uint64_t	skipped;	/* bytes dropped while hunting ('V' runs included) */
 	uint64_t	bad_version;	/* headers dropped for their version */
 };
 
