@@ -15,7 +15,12 @@
 
 #include "log.h"
 
-/* A daemon-specific option.  set() parses val (NULL for a flag) into ctx. */
+#define CMDLINE_DEFAULT_PORT	5672	/* AMQP: the 2011 default service */
+
+/*
+ * A daemon-specific option.  set() parses val (NULL for a flag) into ctx
+ * and returns 0, or -1 with *errstr set to a short reason.
+ */
 struct cmdline_opt {
 	const char	*name;		/* long name, without "--" */
 	const char	*arg;		/* argument name for --help; NULL: a flag */
@@ -29,9 +34,10 @@ struct cmdline_spec {
 	const char			*dir_opt;	/* "guest-dir" */
 	const char			*dir_arg;	/* "guest_dir" */
 	const char			*dir_default;	/* "/tmp/qpid" */
+	/* One line each; --help appends the default itself. */
 	const char			*dir_help;
 	const char			*match_help;
-	const struct cmdline_opt	*opts;		/* terminated by name == NULL */
+	const struct cmdline_opt	*opts;		/* name == NULL ends; may be NULL */
 };
 
 struct cmdline_common {

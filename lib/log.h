@@ -11,6 +11,15 @@
 
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+/*
+ * Buffer size of one message (NUL, strerror and suppression count
+ * included); longer messages are truncated.  Control characters in the
+ * message are written as '?' so peer-supplied text cannot forge lines.
+ */
+#define LOG_MSG_MAX	1024
 
 enum log_level {
 	LOG_LVL_FATAL,
@@ -63,5 +72,13 @@ void	fatal(const char *fmt, ...)
 	    __attribute__((format(printf, 1, 2), noreturn));
 void	fatalx(const char *fmt, ...)
 	    __attribute__((format(printf, 1, 2), noreturn));
+
+/*
+ * Test hooks.  log_set_output sends foreground lines to f instead of
+ * stderr (NULL restores stderr); log_set_clock replaces the monotonic
+ * millisecond clock of log_warnx_rl (NULL restores util_now_ms).
+ */
+void	log_set_output(FILE *f);
+void	log_set_clock(uint64_t (*now_ms)(void));
 
 #endif /* LOG_H */

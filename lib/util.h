@@ -13,14 +13,16 @@
  * Parse a whole decimal string into [min, max].  Leading/trailing blanks,
  * signs beyond a leading '-', hex, empty strings and overflow are errors.
  * Returns 0, or -1 with *errstr set to a short reason ("not a number",
- * "too small", "too large").
+ * "too small", "too large") and errno EINVAL or ERANGE.  errstr may be
+ * NULL; on success *errstr is set to NULL.
  */
 int	util_parse_ll(const char *s, long long min, long long max,
 	    long long *out, const char **errstr);
 
 /*
  * Parse a duration: a number with an optional unit "ms" or "s" (default
- * seconds), into milliseconds within [min_ms, max_ms].  Same errors.
+ * seconds), into milliseconds within [min_ms, max_ms].  Same errors, plus
+ * "unknown unit" for any other suffix.
  */
 int	util_parse_ms(const char *s, unsigned min_ms, unsigned max_ms,
 	    unsigned *out, const char **errstr);
@@ -33,8 +35,9 @@ int	util_set_cloexec(int fd);
 uint64_t util_now_ms(void);
 
 /*
- * Raise the soft RLIMIT_NOFILE to the hard limit; *soft receives the
- * result.  Returns 0 or -1 with errno.
+ * Raise the soft RLIMIT_NOFILE to the hard limit; *soft (may be NULL)
+ * receives the soft limit in force afterwards, also when raising it
+ * failed.  Returns 0 or -1 with errno.
  */
 int	util_raise_nofile(unsigned long long *soft);
 
