@@ -25,27 +25,45 @@ struct dirwatch_dir;
 /*
  * Called with the watch, the directory's user argument, the event and the
  * entry name (NULL for DIRWATCH_GONE).  DIRWATCH_ADD may be repeated for an
- * entry already reported (e.g. on attribute changes or a rescan): callers
- * treat it as "look at this entry again".
+ * entry already reported (e.g. on attribute changes or a rescan), and may
+ * name an entry already gone again: callers treat it as "look at this entry
+ * again".  DIRWATCH_REMOVE may name an entry never reported; callers ignore
+ * names they do not know.  A directory's first entry reports come from its
+ * initial scan.  If the kernel queue overflows, every directory is rescanned:
+ * REMOVE for the entries that vanished meanwhile, ADD for all present.
+ *
+ * DIRWATCH_GONE is reported once, when the directory is deleted, its
+ * filesystem unmounted, or it is renamed so that its path no longer names
+ * it.  d is freed when that callback returns: do not call dirwatch_remove()
+ * on it afterwards (calling it from inside the GONE callback is harmless).
  */
 typedef void (*dirwatch_cb)(struct dirwatch_dir *d, enum dirwatch_ev ev,
     const char *name, void *arg);
 
 /* Returns NULL with errno set on failure. */
 struct dirwatch	*dirwatch_new(struct event_base *base);
-/* Frees all watches; no callbacks after this. */
+/* Frees all watches; no callbacks after this.  Safe from any callback. */
 void		 dirwatch_free(struct dirwatch *dw);
 
 /*
  * Watch path, a directory: the initial scan is reported through cb from
  * the event loop (not from inside this call), then inotify events.
- * Returns NULL with errno set (ENOENT, ENOTDIR, ...).
+ * Returns NULL with errno set (ENOENT, ENOTDIR, ...).  path is kept and
+ * reopened for scans: give an absolute path.  Adding the same directory
+ * twice (even under another name) gives two independent watches sharing
+ * one kernel watch.
  */
 struct dirwatch_dir *dirwatch_add(struct dirwatch *dw, const char *path,
 		    dirwatch_cb cb, void *arg);
-/* Stop watching; safe from inside this directory's own callback. */
+/*
+ * Stop watching and free d: no further callbacks, not even a pending scan.
+ * Safe from inside any callback, including this directory's own.
+ */
 void		 dirwatch_remove(struct dirwatch_dir *d);
-/* Report every present entry again as DIRWATCH_ADD (SIGHUP rescans). */
+/*
+ * Report every present entry again as DIRWATCH_ADD, after DIRWATCH_REMOVE
+ * for entries that vanished unreported (SIGHUP rescans); from the loop.
+ */
 void		 dirwatch_rescan(struct dirwatch_dir *d);
 const char	*dirwatch_path(const struct dirwatch_dir *d);
 

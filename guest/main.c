@@ -1,0 +1,688 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * vios-proxy-guest: listen on localhost:port and pair each accepted client
+ * with a free channel under host_dir (virtio-serial ports, or UNIX sockets
+ * for tests), found with inotify.  Clients wait in a bounded FIFO, unread,
+ * while every channel is busy.  A virtio port whose host side is absent
+ * reads EOF forever, so it is not read until SIGIO (O_ASYNC) or a back-off
+ * timer says the host may be back.  This file is guest policy only:
+ * struct guest_ctx owns the listener, the waiting clients and the channels.
+ */
+#include "config.h"
+
+#include <sys/queue.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <event2/listener.h>
+#include <event2/util.h>
+
+#include "chan.h"
+#include "cmdline.h"
+#include "daemon.h"
+#include "dirwatch.h"
+#include "log.h"
+#include "rootwatch.h"
+#include "util.h"
+
+#define GUEST_BACKLOG		128	/* listen backlog: bursts of clients */
+#define GUEST_WAIT_MAX		256	/* clients waiting for a channel */
+#define GUEST_WAIT_MS		30000	/* default --wait-timeout */
+#define GUEST_ACCEPT_RETRY_S	1	/* accept paused after EMFILE */
+#define GUEST_ABSENT_MIN_MS	1000	/* host-absent re-check, fallback to SIGIO */
+#define GUEST_ABSENT_MAX_MS	30000
+#define GUEST_EXPECTED_FDS	1024
+
+struct gchan {
+	struct guest_ctx	*ctx;
+	struct chan		*chan;
+	char			*name;
+	bool			 chardev;	/* virtio port, not a test socket */
+	bool			 absent;	/* host side not connected */
+	struct event		*absent_timer;
+	unsigned		 absent_ms;
+	TAILQ_ENTRY(gchan)	 entry;
+};
+
+struct waiter {
+	struct guest_ctx	*ctx;
+	struct bufferevent	*bev;
+	struct event		*timer;
+	uint64_t		 since_ms;
+	TAILQ_ENTRY(waiter)	 entry;
+};
+
+struct guest_ctx {
+	struct event_base	*base;
+	struct cmdline_common	 opt;
+	const char		*listen_addr;
+	unsigned		 wait_ms;
+	struct proto_cfg	 cfg;
+	struct dirwatch		*dw;
+	struct rootwatch	*root;
+	struct evconnlistener	*listener;
+	struct event		*accept_retry;
+	struct event		*sigio;
+	struct event		*stop_timer;
+	struct daemon_signals	*sigs;
+	TAILQ_HEAD(, gchan)	 chans;
+	TAILQ_HEAD(, waiter)	 waiters;
+	int			 nwaiters;
+	int			 draining;
+	bool			 stopping;
+};
+
+static int
+guest_set_listen_addr(void *arg, const char *val, const char **errstr)
+{
+	struct guest_ctx	*ctx = arg;
+	struct sockaddr_storage	 ss;
+	int			 len = sizeof(ss);
+
+	if (evutil_parse_sockaddr_port(val, (struct sockaddr *)&ss, &len) != 0) {
+		*errstr = "not an IPv4 or IPv6 address";
+		return -1;
+	}
+	ctx->listen_addr = val;
+	return 0;
+}
+
+static int
+guest_set_wait_timeout(void *arg, const char *val, const char **errstr)
+{
+	struct guest_ctx	*ctx = arg;
+
+	return util_parse_ms(val, 1, 24 * 3600 * 1000, &ctx->wait_ms, errstr);
+}
+
+static int
+guest_set_handshake_timeout(void *arg, const char *val, const char **errstr)
+{
+	struct guest_ctx	*ctx = arg;
+
+	return util_parse_ms(val, 1, 3600 * 1000, &ctx->cfg.handshake_ms,
+	    errstr);
+}
+
+static const struct cmdline_opt guest_opts[] = {
+	{ "listen-addr", "ADDR", "address to accept clients on "
+	    "(default 127.0.0.1)", guest_set_listen_addr },
+	{ "wait-timeout", "DURATION", "how long a client may wait for a free "
+	    "channel, e.g. 30s or 500ms (default 30s)", guest_set_wait_timeout },
+	{ "handshake-timeout", "DURATION", "how long the host may take to "
+	    "answer a session (default 30s)", guest_set_handshake_timeout },
+	{ NULL, NULL, NULL, NULL }
+};
+
+static const struct cmdline_spec guest_spec = {
+	.prog = "vios-proxy-guest",
+	.summary = "accept local TCP clients and tunnel each through a free "
+	    "virtio-serial channel to the host",
+	.dir_opt = "host-dir",
+	.dir_arg = "host_dir",
+	.dir_default = "/dev/virtio-ports",
+	.dir_help = "directory of virtio-serial ports (or UNIX sockets, "
+	    "for tests)",
+	.match_help = "claim only ports whose name matches GLOB; other "
+	    "agents' ports (org.qemu.guest_agent.0) must not match",
+	.opts = guest_opts,
+};
+
+static void	guest_serve_waiters(struct guest_ctx *);
+
+static void
+waiter_free(struct waiter *w)
+{
+	TAILQ_REMOVE(&w->ctx->waiters, w, entry);
+	w->ctx->nwaiters--;
+	if (w->timer != NULL)
+		event_free(w->timer);
+	if (w->bev != NULL)
+		bufferevent_free(w->bev);
+	free(w);
+}
+
+static void
+waiter_timeout_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct waiter	*w = arg;
+
+	log_notice("client waited %llu ms for a free channel: closing it",
+	    (unsigned long long)(util_now_ms() - w->since_ms));
+	waiter_free(w);
+}
+
+/* Hand bev to the first available channel; 0 when paired, -1 if none. */
+static int
+guest_pair(struct guest_ctx *ctx, struct bufferevent *bev)
+{
+	struct gchan	*gc;
+
+	TAILQ_FOREACH(gc, &ctx->chans, entry)
+		if (port_available(chan_port(gc->chan)) &&
+		    port_open(chan_port(gc->chan), bev) == 0)
+			return 0;
+	return -1;
+}
+
+static void
+guest_serve_waiters(struct guest_ctx *ctx)
+{
+	struct waiter	*w;
+
+	while ((w = TAILQ_FIRST(&ctx->waiters)) != NULL) {
+		if (guest_pair(ctx, w->bev) == -1)
+			return;
+		w->bev = NULL;	/* the port owns it now */
+		waiter_free(w);
+	}
+}
+
+static void
+guest_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
+    struct sockaddr *sa, int salen, void *arg)
+{
+	struct guest_ctx	*ctx = arg;
+	struct bufferevent	*bev;
+	struct waiter		*w;
+	struct timeval		 tv;
+
+	bev = bufferevent_socket_new(ctx->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	if (bev == NULL) {
+		log_warnx("out of memory accepting a client");
+		evutil_closesocket(fd);
+		return;
+	}
+	if (TAILQ_EMPTY(&ctx->waiters) && guest_pair(ctx, bev) == 0)
+		return;
+	if (ctx->nwaiters >= GUEST_WAIT_MAX) {
+		log_warnx_rl("%d clients already wait for a channel: closing "
+		    "a new one", ctx->nwaiters);
+		bufferevent_free(bev);
+		return;
+	}
+	if ((w = calloc(1, sizeof(*w))) == NULL ||
+	    (w->timer = evtimer_new(ctx->base, waiter_timeout_cb, w)) == NULL) {
+		log_warnx("out of memory queueing a client");
+		free(w);
+		bufferevent_free(bev);
+		return;
+	}
+	w->ctx = ctx;
+	w->bev = bev;
+	w->since_ms = util_now_ms();
+	tv.tv_sec = ctx->wait_ms / 1000;
+	tv.tv_usec = (ctx->wait_ms % 1000) * 1000;
+	evtimer_add(w->timer, &tv);
+	TAILQ_INSERT_TAIL(&ctx->waiters, w, entry);
+	ctx->nwaiters++;
+	log_debug("no free channel: client waits (%d waiting)", ctx->nwaiters);
+}
+
+static void
+guest_accept_retry_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct guest_ctx	*ctx = arg;
+
+	evconnlistener_enable(ctx->listener);
+}
+
+/* EMFILE/ENFILE: pause accepting for a while instead of spinning. */
+static void
+guest_accept_error_cb(struct evconnlistener *l, void *arg)
+{
+	struct guest_ctx	*ctx = arg;
+	struct timeval		 tv = { GUEST_ACCEPT_RETRY_S, 0 };
+	int			 err = EVUTIL_SOCKET_ERROR();
+
+	if (err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM) {
+		log_warnx_rl("accept: %s: pausing", strerror(err));
+		evconnlistener_disable(l);
+		evtimer_add(ctx->accept_retry, &tv);
+		return;
+	}
+	log_warnx_rl("accept: %s", strerror(err));
+}
+
+/* True when the virtio port's host side is connected (no HUP). */
+static bool
+guest_host_present(int fd)
+{
+	struct pollfd	 pfd = { .fd = fd, .events = POLLIN | POLLOUT };
+
+	if (poll(&pfd, 1, 0) == -1)
+		return true;	/* let the read path find out */
+	return (pfd.revents & POLLHUP) == 0;
+}
+
+/* Ask for SIGIO on fd while the host is absent, or stop asking. */
+static void
+guest_async(int fd, bool on)
+{
+	int	 fl;
+
+	if ((fl = fcntl(fd, F_GETFL)) == -1)
+		return;
+	if (on && fcntl(fd, F_SETOWN, getpid()) == -1)
+		log_warn("F_SETOWN");
+	if (fcntl(fd, F_SETFL, on ? fl | O_ASYNC : fl & ~O_ASYNC) == -1)
+		log_warn("O_ASYNC");
+}
+
+static void
+guest_absent_arm(struct gchan *gc)
+{
+	struct timeval	 tv;
+
+	if (gc->absent_ms == 0)
+		gc->absent_ms = GUEST_ABSENT_MIN_MS;
+	tv.tv_sec = gc->absent_ms / 1000;
+	tv.tv_usec = (gc->absent_ms % 1000) * 1000;
+	evtimer_add(gc->absent_timer, &tv);
+	gc->absent_ms *= 2;
+	if (gc->absent_ms > GUEST_ABSENT_MAX_MS)
+		gc->absent_ms = GUEST_ABSENT_MAX_MS;
+}
+
+static void
+guest_host_gone(struct gchan *gc)
+{
+	if (!gc->absent)
+		log_info("%s: host side absent, waiting for it", gc->name);
+	gc->absent = true;
+	guest_async(chan_fd(gc->chan), true);
+	guest_absent_arm(gc);
+}
+
+/* SIGIO or the fallback timer: is the host back on this port? */
+static void
+guest_host_check(struct gchan *gc)
+{
+	int	 fd = chan_fd(gc->chan);
+
+	if (!gc->absent || fd == -1)
+		return;
+	if (!guest_host_present(fd)) {
+		if (!evtimer_pending(gc->absent_timer, NULL))
+			guest_absent_arm(gc);
+		return;
+	}
+	log_info("%s: host side connected", gc->name);
+	gc->absent = false;
+	gc->absent_ms = 0;
+	evtimer_del(gc->absent_timer);
+	guest_async(fd, false);
+	chan_resume(gc->chan);
+}
+
+static void
+guest_absent_timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	guest_host_check(arg);
+}
+
+static void
+guest_sigio_cb(evutil_socket_t sig, short what, void *arg)
+{
+	struct guest_ctx	*ctx = arg;
+	struct gchan		*gc;
+
+	TAILQ_FOREACH(gc, &ctx->chans, entry)
+		guest_host_check(gc);
+}
+
+static int
+guest_chan_open(struct chan *c, void *arg, bool *present)
+{
+	struct gchan	*gc = arg;
+	struct stat	 st;
+	int		 fd;
+
+	if (stat(chan_path(c), &st) == -1)
+		return -1;
+	if (S_ISSOCK(st.st_mode)) {
+		gc->chardev = false;
+		return chan_unix_connect(chan_path(c));
+	}
+	if (!S_ISCHR(st.st_mode)) {
+		errno = EINVAL;
+		return -1;
+	}
+	gc->chardev = true;
+	fd = open(chan_path(c), O_RDWR | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+	if (fd == -1)
+		return -1;
+	if (!guest_host_present(fd)) {
+		*present = false;
+		/* The port waits unread; SIGIO or the timer resumes it. */
+		gc->absent = true;
+		guest_async(fd, true);
+		guest_absent_arm(gc);
+		log_info("%s: host side absent, waiting for it", gc->name);
+	}
+	return fd;
+}
+
+static void
+guest_chan_idle(struct chan *c, void *arg)
+{
+	struct gchan	*gc = arg;
+
+	guest_serve_waiters(gc->ctx);
+}
+
+/* The port read EOF (host gone) or failed (hot-unplug: ENODEV). */
+static void
+guest_chan_down(struct chan *c, void *arg, int err)
+{
+	struct gchan	*gc = arg;
+
+	if (gc->chardev && err == 0) {
+		guest_host_gone(gc);
+		return;
+	}
+	log_info("%s: channel lost: %s", gc->name,
+	    err == 0 ? "closed by peer" : strerror(err));
+	chan_reopen(c, true);
+}
+
+static void
+guest_chan_drained(struct chan *c, void *arg)
+{
+	struct gchan		*gc = arg;
+	struct guest_ctx	*ctx = gc->ctx;
+
+	if (--ctx->draining == 0)
+		event_base_loopexit(ctx->base, NULL);
+}
+
+static const struct chan_ops guest_chan_ops = {
+	.open = guest_chan_open,
+	.idle = guest_chan_idle,
+	.down = guest_chan_down,
+	.drained = guest_chan_drained,
+};
+
+static struct gchan *
+guest_chan_find(struct guest_ctx *ctx, const char *name)
+{
+	struct gchan	*gc;
+
+	TAILQ_FOREACH(gc, &ctx->chans, entry)
+		if (strcmp(gc->name, name) == 0)
+			return gc;
+	return NULL;
+}
+
+static void
+guest_chan_free(struct gchan *gc)
+{
+	TAILQ_REMOVE(&gc->ctx->chans, gc, entry);
+	chan_free(gc->chan);
+	if (gc->absent_timer != NULL)
+		event_free(gc->absent_timer);
+	free(gc->name);
+	free(gc);
+}
+
+/* An entry of host_dir appeared or changed: claim it if a channel. */
+static void
+guest_chan_seen(struct guest_ctx *ctx, const char *name)
+{
+	struct gchan	*gc;
+	struct stat	 st;
+	char		 path[PATH_MAX];
+
+	if (ctx->opt.match != NULL && fnmatch(ctx->opt.match, name, 0) != 0)
+		return;
+	if (snprintf(path, sizeof(path), "%s/%s", ctx->opt.dir, name) >=
+	    (int)sizeof(path))
+		return;
+	/* Follows udev's symlinks; regular files and the rest are left alone. */
+	if (stat(path, &st) == -1 ||
+	    (!S_ISCHR(st.st_mode) && !S_ISSOCK(st.st_mode)))
+		return;
+	if ((gc = guest_chan_find(ctx, name)) != NULL) {
+		if (!chan_open(gc->chan))
+			chan_reopen(gc->chan, false);
+		return;
+	}
+	if ((gc = calloc(1, sizeof(*gc))) == NULL ||
+	    (gc->name = strdup(name)) == NULL ||
+	    (gc->absent_timer = evtimer_new(ctx->base, guest_absent_timer_cb,
+	    gc)) == NULL ||
+	    (gc->chan = chan_new(ctx->base, name, path, &ctx->cfg,
+	    &guest_chan_ops, gc)) == NULL) {
+		log_warnx("%s: out of memory", name);
+		if (gc != NULL) {
+			if (gc->absent_timer != NULL)
+				event_free(gc->absent_timer);
+			free(gc->name);
+		}
+		free(gc);
+		return;
+	}
+	gc->ctx = ctx;
+	TAILQ_INSERT_TAIL(&ctx->chans, gc, entry);
+	log_info("%s: channel found", name);
+	chan_reopen(gc->chan, false);
+}
+
+static void
+guest_drop_chans(struct guest_ctx *ctx)
+{
+	struct gchan	*gc;
+
+	while ((gc = TAILQ_FIRST(&ctx->chans)) != NULL)
+		guest_chan_free(gc);
+}
+
+static void
+guest_root_cb(enum dirwatch_ev ev, const char *name, void *arg)
+{
+	struct guest_ctx	*ctx = arg;
+	struct gchan		*gc;
+
+	switch (ev) {
+	case DIRWATCH_ADD:
+		guest_chan_seen(ctx, name);
+		break;
+	case DIRWATCH_REMOVE:
+		if ((gc = guest_chan_find(ctx, name)) != NULL) {
+			log_info("%s: channel removed", name);
+			guest_chan_free(gc);
+		}
+		break;
+	case DIRWATCH_GONE:
+		guest_drop_chans(ctx);
+		break;
+	}
+}
+
+static void
+guest_stop_timeout_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct guest_ctx	*ctx = arg;
+
+	log_notice("%d channels did not drain in time", ctx->draining);
+	event_base_loopexit(ctx->base, NULL);
+}
+
+/* SIGTERM/SIGINT: stop accepting, end sessions, drain, exit. */
+static void
+guest_stop(void *arg)
+{
+	struct guest_ctx	*ctx = arg;
+	struct gchan		*gc;
+	struct timeval		 tv = { VIOS_DRAIN_MS / 1000 + 1, 0 };
+
+	if (ctx->stopping) {
+		event_base_loopexit(ctx->base, NULL);
+		return;
+	}
+	ctx->stopping = true;
+	evconnlistener_disable(ctx->listener);
+	evtimer_del(ctx->accept_retry);
+	while (!TAILQ_EMPTY(&ctx->waiters))
+		waiter_free(TAILQ_FIRST(&ctx->waiters));
+	ctx->draining = 1;	/* held until every channel was asked */
+	TAILQ_FOREACH(gc, &ctx->chans, entry) {
+		if (!chan_open(gc->chan))
+			continue;
+		ctx->draining++;
+		chan_shutdown(gc->chan);
+	}
+	evtimer_add(ctx->stop_timer, &tv);
+	if (--ctx->draining == 0)
+		event_base_loopexit(ctx->base, NULL);
+}
+
+static void
+guest_rescan(void *arg)
+{
+	struct guest_ctx	*ctx = arg;
+	struct gchan		*gc;
+
+	if (ctx->stopping)
+		return;
+	rootwatch_rescan(ctx->root);
+	TAILQ_FOREACH(gc, &ctx->chans, entry) {
+		if (!chan_open(gc->chan))
+			chan_reopen(gc->chan, false);
+		else
+			guest_host_check(gc);
+	}
+}
+
+static void
+guest_dump(void *arg)
+{
+	struct guest_ctx	*ctx = arg;
+	struct gchan		*gc;
+	int			 n = 0;
+
+	TAILQ_FOREACH(gc, &ctx->chans, entry) {
+		n++;
+		port_dump(chan_port(gc->chan), LOG_LVL_NOTICE);
+	}
+	log_notice("%d channels under %s, %d clients waiting, listening on "
+	    "%s port %u", n, ctx->opt.dir, ctx->nwaiters, ctx->listen_addr,
+	    ctx->opt.port);
+}
+
+static const struct daemon_sigs guest_sigs = {
+	.stop = guest_stop,
+	.rescan = guest_rescan,
+	.dump = guest_dump,
+};
+
+static struct evconnlistener *
+guest_listen(struct guest_ctx *ctx)
+{
+	struct sockaddr_storage	 ss;
+	struct sockaddr_in	*sin = (struct sockaddr_in *)&ss;
+	struct sockaddr_in6	*sin6 = (struct sockaddr_in6 *)&ss;
+	int			 len = sizeof(ss);
+
+	if (evutil_parse_sockaddr_port(ctx->listen_addr,
+	    (struct sockaddr *)&ss, &len) != 0)
+		fatalx("invalid listen address %s", ctx->listen_addr);
+	if (ss.ss_family == AF_INET)
+		sin->sin_port = htons(ctx->opt.port);
+	else
+		sin6->sin6_port = htons(ctx->opt.port);
+	return evconnlistener_new_bind(ctx->base, guest_accept_cb, ctx,
+	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC,
+	    GUEST_BACKLOG, (struct sockaddr *)&ss, len);
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct guest_ctx	 ctx;
+	struct daemon_sigs	 sigs = guest_sigs;
+	struct stat		 st;
+
+	memset(&ctx, 0, sizeof(ctx));
+	TAILQ_INIT(&ctx.chans);
+	TAILQ_INIT(&ctx.waiters);
+	ctx.listen_addr = "127.0.0.1";
+	ctx.wait_ms = GUEST_WAIT_MS;
+	ctx.cfg.role = PROTO_GUEST;
+	ctx.cfg.caps = VIOS_CAPS_OURS;
+	ctx.cfg.handshake_ms = VIOS_HANDSHAKE_MS;
+	ctx.cfg.ack_ms = VIOS_ACK_MS;
+	ctx.cfg.connect_ms = VIOS_CONNECT_MS;
+	switch (cmdline_parse(&guest_spec, argc, argv, &ctx.opt, &ctx)) {
+	case CMDLINE_OK:
+		break;
+	case CMDLINE_EXIT:
+		return EXIT_SUCCESS;
+	case CMDLINE_ERROR:
+		return EXIT_FAILURE;
+	}
+	if (stat(ctx.opt.dir, &st) == -1) {
+		fprintf(stderr, "%s: host directory %s: %s\n", guest_spec.prog,
+		    ctx.opt.dir, strerror(errno));
+		return EXIT_FAILURE;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		fprintf(stderr, "%s: host directory %s: not a directory\n",
+		    guest_spec.prog, ctx.opt.dir);
+		return EXIT_FAILURE;
+	}
+	daemon_setup(guest_spec.prog, &ctx.opt, GUEST_EXPECTED_FDS);
+
+	if ((ctx.base = event_base_new()) == NULL)
+		fatalx("cannot create the event base");
+	if ((ctx.listener = guest_listen(&ctx)) == NULL) {
+		log_error("cannot listen on %s port %u: %s", ctx.listen_addr,
+		    ctx.opt.port, strerror(errno));
+		return EXIT_FAILURE;
+	}
+	evconnlistener_set_error_cb(ctx.listener, guest_accept_error_cb);
+	if ((ctx.dw = dirwatch_new(ctx.base)) == NULL)
+		fatal("inotify");
+	ctx.accept_retry = evtimer_new(ctx.base, guest_accept_retry_cb, &ctx);
+	ctx.stop_timer = evtimer_new(ctx.base, guest_stop_timeout_cb, &ctx);
+	ctx.sigio = evsignal_new(ctx.base, SIGIO, guest_sigio_cb, &ctx);
+	if (ctx.accept_retry == NULL || ctx.stop_timer == NULL ||
+	    ctx.sigio == NULL || evsignal_add(ctx.sigio, NULL) == -1)
+		fatalx("cannot create events");
+	sigs.arg = &ctx;
+	ctx.sigs = daemon_signals_new(ctx.base, &sigs);
+	if ((ctx.root = rootwatch_new(ctx.base, ctx.dw, ctx.opt.dir,
+	    guest_root_cb, &ctx)) == NULL)
+		fatal("cannot watch %s", ctx.opt.dir);
+	log_info("started: channels under %s, listening on %s port %u",
+	    ctx.opt.dir, ctx.listen_addr, ctx.opt.port);
+
+	event_base_dispatch(ctx.base);
+
+	while (!TAILQ_EMPTY(&ctx.waiters))
+		waiter_free(TAILQ_FIRST(&ctx.waiters));
+	guest_drop_chans(&ctx);
+	rootwatch_free(ctx.root);
+	daemon_signals_free(ctx.sigs);
+	event_free(ctx.sigio);
+	event_free(ctx.accept_retry);
+	event_free(ctx.stop_timer);
+	evconnlistener_free(ctx.listener);
+	dirwatch_free(ctx.dw);
+	event_base_free(ctx.base);
+	log_info("exiting");
+	return EXIT_SUCCESS;
+}

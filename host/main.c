@@ -1,0 +1,507 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * vios-proxy-host: serve every guest's channels under guest_dir.  QEMU
+ * listens on guest_dir/<guest>/<channel>; guests and channels are found
+ * with inotify as VMs come and go, each channel is kept connected (lib/chan)
+ * and each session a guest opens on it is relayed to the one configured
+ * service address (lib/port).  This file is host policy only: discovery,
+ * options, signals.  struct host_ctx owns the guests, which own their
+ * channels.
+ */
+#include "config.h"
+
+#include <sys/queue.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#include <errno.h>
+#include <fnmatch.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <event2/util.h>
+
+#include "chan.h"
+#include "cmdline.h"
+#include "daemon.h"
+#include "dirwatch.h"
+#include "log.h"
+#include "rootwatch.h"
+#include "util.h"
+
+/* Descriptors per channel: the channel socket and a service connection. */
+#define HOST_FDS_PER_CHAN	2
+/* Sizing hint for the descriptor-limit warning: 1000 guests x 4 channels. */
+#define HOST_EXPECTED_CHANS	4000
+
+struct hchan {
+	struct chan		*chan;
+	struct guest		*guest;
+	char			*name;
+	TAILQ_ENTRY(hchan)	 entry;
+};
+
+struct guest {
+	struct host_ctx		*ctx;
+	char			*name;
+	char			*path;
+	struct dirwatch_dir	*dir;
+	TAILQ_HEAD(, hchan)	 chans;
+	TAILQ_ENTRY(guest)	 entry;
+};
+
+struct host_ctx {
+	struct event_base	*base;
+	struct cmdline_common	 opt;
+	struct sockaddr_storage	 service;
+	int			 service_len;
+	const char		*service_addr;
+	struct proto_cfg	 cfg;
+	struct dirwatch		*dw;
+	struct rootwatch	*root;		/* guest_dir */
+	struct event		*stop_timer;
+	struct daemon_signals	*sigs;
+	TAILQ_HEAD(, guest)	 guests;
+	int			 draining;	/* channels still draining at exit */
+	bool			 stopping;
+};
+
+static int
+host_set_service_addr(void *arg, const char *val, const char **errstr)
+{
+	struct host_ctx		*ctx = arg;
+	struct sockaddr_storage	 ss;
+	int			 len = sizeof(ss);
+
+	if (evutil_parse_sockaddr_port(val, (struct sockaddr *)&ss, &len) != 0) {
+		*errstr = "not an IPv4 or IPv6 address";
+		return -1;
+	}
+	ctx->service_addr = val;
+	return 0;
+}
+
+static int
+host_set_connect_timeout(void *arg, const char *val, const char **errstr)
+{
+	struct host_ctx	*ctx = arg;
+
+	return util_parse_ms(val, 1, 3600 * 1000, &ctx->cfg.connect_ms, errstr);
+}
+
+static int
+host_set_ack_timeout(void *arg, const char *val, const char **errstr)
+{
+	struct host_ctx	*ctx = arg;
+
+	return util_parse_ms(val, 1, 3600 * 1000, &ctx->cfg.ack_ms, errstr);
+}
+
+static const struct cmdline_opt host_opts[] = {
+	{ "service-addr", "ADDR", "address of the service (default 127.0.0.1); "
+	    "guests can reach only this address and port",
+	    host_set_service_addr },
+	{ "connect-timeout", "DURATION", "service connect timeout, "
+	    "e.g. 10s or 500ms (default 10s)", host_set_connect_timeout },
+	{ "ack-timeout", "DURATION", "how long a guest may take to ACK a "
+	    "session (default 30s)", host_set_ack_timeout },
+	{ NULL, NULL, NULL, NULL }
+};
+
+static const struct cmdline_spec host_spec = {
+	.prog = "vios-proxy-host",
+	.summary = "relay sessions from QEMU guests' virtio-serial channels "
+	    "to a host service",
+	.dir_opt = "guest-dir",
+	.dir_arg = "guest_dir",
+	.dir_default = "/tmp/qpid",
+	.dir_help = "directory of guest directories holding channel sockets",
+	.match_help = "claim only channel sockets whose name matches GLOB",
+	.opts = host_opts,
+};
+
+/* Service address with the configured port; fatal only at start-up. */
+static void
+host_resolve_service(struct host_ctx *ctx)
+{
+	struct sockaddr_in	*sin = (struct sockaddr_in *)&ctx->service;
+	struct sockaddr_in6	*sin6 = (struct sockaddr_in6 *)&ctx->service;
+
+	ctx->service_len = sizeof(ctx->service);
+	if (evutil_parse_sockaddr_port(ctx->service_addr,
+	    (struct sockaddr *)&ctx->service, &ctx->service_len) != 0)
+		fatalx("invalid service address %s", ctx->service_addr);
+	if (ctx->service.ss_family == AF_INET)
+		sin->sin_port = htons(ctx->opt.port);
+	else
+		sin6->sin6_port = htons(ctx->opt.port);
+}
+
+static int
+host_chan_open(struct chan *c, void *arg, bool *present)
+{
+	return chan_unix_connect(chan_path(c));
+}
+
+static struct bufferevent *
+host_chan_connect(struct chan *c, void *arg)
+{
+	struct hchan		*hc = arg;
+	struct host_ctx		*ctx = hc->guest->ctx;
+	struct bufferevent	*bev;
+
+	bev = bufferevent_socket_new(ctx->base, -1, BEV_OPT_CLOSE_ON_FREE);
+	if (bev == NULL)
+		return NULL;
+	if (bufferevent_socket_connect(bev, (struct sockaddr *)&ctx->service,
+	    ctx->service_len) == -1) {
+		log_warn("%s: service connect", chan_name(c));
+		bufferevent_free(bev);
+		return NULL;
+	}
+	return bev;
+}
+
+static void
+host_chan_drained(struct chan *c, void *arg)
+{
+	struct hchan	*hc = arg;
+	struct host_ctx	*ctx = hc->guest->ctx;
+
+	if (--ctx->draining == 0)
+		event_base_loopexit(ctx->base, NULL);
+}
+
+static const struct chan_ops host_chan_ops = {
+	.open = host_chan_open,
+	.connect = host_chan_connect,
+	.drained = host_chan_drained,
+	/* down: NULL, QEMU closed the socket: re-open with back-off. */
+};
+
+static struct hchan *
+host_chan_find(struct guest *g, const char *name)
+{
+	struct hchan	*hc;
+
+	TAILQ_FOREACH(hc, &g->chans, entry)
+		if (strcmp(hc->name, name) == 0)
+			return hc;
+	return NULL;
+}
+
+static void
+host_chan_free(struct hchan *hc)
+{
+	TAILQ_REMOVE(&hc->guest->chans, hc, entry);
+	chan_free(hc->chan);
+	free(hc->name);
+	free(hc);
+}
+
+/* A guest directory entry appeared or changed: claim it if a channel. */
+static void
+host_chan_seen(struct guest *g, const char *name)
+{
+	struct host_ctx	*ctx = g->ctx;
+	struct hchan	*hc;
+	struct stat	 st;
+	char		 path[PATH_MAX], label[PATH_MAX];
+
+	if (ctx->opt.match != NULL && fnmatch(ctx->opt.match, name, 0) != 0)
+		return;
+	if (snprintf(path, sizeof(path), "%s/%s", g->path, name) >=
+	    (int)sizeof(path))
+		return;
+	if (lstat(path, &st) == -1 || !S_ISSOCK(st.st_mode))
+		return;
+	if ((hc = host_chan_find(g, name)) != NULL) {
+		/* QEMU re-created the socket: try it now. */
+		if (!chan_open(hc->chan))
+			chan_reopen(hc->chan, false);
+		return;
+	}
+	snprintf(label, sizeof(label), "%s/%s", g->name, name);
+	if ((hc = calloc(1, sizeof(*hc))) == NULL ||
+	    (hc->name = strdup(name)) == NULL ||
+	    (hc->chan = chan_new(ctx->base, label, path, &ctx->cfg,
+	    &host_chan_ops, hc)) == NULL) {
+		log_warnx("%s: out of memory", label);
+		if (hc != NULL)
+			free(hc->name);
+		free(hc);
+		return;
+	}
+	hc->guest = g;
+	TAILQ_INSERT_TAIL(&g->chans, hc, entry);
+	log_info("%s: channel found", label);
+	chan_reopen(hc->chan, false);
+}
+
+static void	host_guest_free(struct guest *);
+
+static void
+host_guest_dir_cb(struct dirwatch_dir *d, enum dirwatch_ev ev,
+    const char *name, void *arg)
+{
+	struct guest	*g = arg;
+	struct hchan	*hc;
+
+	switch (ev) {
+	case DIRWATCH_ADD:
+		host_chan_seen(g, name);
+		break;
+	case DIRWATCH_REMOVE:
+		if ((hc = host_chan_find(g, name)) != NULL) {
+			log_info("%s/%s: channel removed", g->name, name);
+			host_chan_free(hc);
+		}
+		break;
+	case DIRWATCH_GONE:
+		log_info("%s: guest directory gone", g->name);
+		g->dir = NULL;	/* dropped by dirwatch */
+		host_guest_free(g);
+		break;
+	}
+}
+
+static struct guest *
+host_guest_find(struct host_ctx *ctx, const char *name)
+{
+	struct guest	*g;
+
+	TAILQ_FOREACH(g, &ctx->guests, entry)
+		if (strcmp(g->name, name) == 0)
+			return g;
+	return NULL;
+}
+
+static void
+host_guest_free(struct guest *g)
+{
+	struct hchan	*hc;
+
+	while ((hc = TAILQ_FIRST(&g->chans)) != NULL)
+		host_chan_free(hc);
+	if (g->dir != NULL)
+		dirwatch_remove(g->dir);
+	TAILQ_REMOVE(&g->ctx->guests, g, entry);
+	free(g->name);
+	free(g->path);
+	free(g);
+}
+
+static void
+host_guest_seen(struct host_ctx *ctx, const char *name)
+{
+	struct guest	*g;
+	struct stat	 st;
+	char		 path[PATH_MAX];
+
+	if (host_guest_find(ctx, name) != NULL)
+		return;
+	if (snprintf(path, sizeof(path), "%s/%s", ctx->opt.dir, name) >=
+	    (int)sizeof(path))
+		return;
+	/* A real subdirectory: symlinks could lead anywhere. */
+	if (lstat(path, &st) == -1 || !S_ISDIR(st.st_mode))
+		return;
+	if ((g = calloc(1, sizeof(*g))) == NULL ||
+	    (g->name = strdup(name)) == NULL ||
+	    (g->path = strdup(path)) == NULL) {
+		log_warnx("%s: out of memory", name);
+		if (g != NULL)
+			free(g->name);
+		free(g);
+		return;
+	}
+	g->ctx = ctx;
+	TAILQ_INIT(&g->chans);
+	TAILQ_INSERT_TAIL(&ctx->guests, g, entry);
+	if ((g->dir = dirwatch_add(ctx->dw, path, host_guest_dir_cb, g)) ==
+	    NULL) {
+		log_warn("%s: cannot watch %s", name, path);
+		host_guest_free(g);
+		return;
+	}
+	log_info("%s: guest found", name);
+}
+
+static void
+host_drop_guests(struct host_ctx *ctx)
+{
+	struct guest	*g;
+
+	while ((g = TAILQ_FIRST(&ctx->guests)) != NULL)
+		host_guest_free(g);
+}
+
+static void
+host_root_cb(enum dirwatch_ev ev, const char *name, void *arg)
+{
+	struct host_ctx	*ctx = arg;
+	struct guest	*g;
+
+	switch (ev) {
+	case DIRWATCH_ADD:
+		host_guest_seen(ctx, name);
+		break;
+	case DIRWATCH_REMOVE:
+		if ((g = host_guest_find(ctx, name)) != NULL) {
+			log_info("%s: guest removed", name);
+			host_guest_free(g);
+		}
+		break;
+	case DIRWATCH_GONE:
+		host_drop_guests(ctx);
+		break;
+	}
+}
+
+static void
+host_stop_timeout_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct host_ctx	*ctx = arg;
+
+	log_notice("%d channels did not drain in time", ctx->draining);
+	event_base_loopexit(ctx->base, NULL);
+}
+
+/* SIGTERM/SIGINT: end every session, drain channel output, then exit. */
+static void
+host_stop(void *arg)
+{
+	struct host_ctx	*ctx = arg;
+	struct guest	*g;
+	struct hchan	*hc;
+	struct timeval	 tv = { VIOS_DRAIN_MS / 1000 + 1, 0 };
+
+	if (ctx->stopping) {
+		event_base_loopexit(ctx->base, NULL);
+		return;
+	}
+	ctx->stopping = true;
+	ctx->draining = 1;	/* held until every channel was asked */
+	TAILQ_FOREACH(g, &ctx->guests, entry)
+		TAILQ_FOREACH(hc, &g->chans, entry) {
+			if (!chan_open(hc->chan))
+				continue;
+			ctx->draining++;
+			chan_shutdown(hc->chan);
+		}
+	evtimer_add(ctx->stop_timer, &tv);
+	if (--ctx->draining == 0)
+		event_base_loopexit(ctx->base, NULL);
+}
+
+static void
+host_rescan(void *arg)
+{
+	struct host_ctx	*ctx = arg;
+	struct guest	*g;
+	struct hchan	*hc;
+
+	if (ctx->stopping)
+		return;
+	rootwatch_rescan(ctx->root);
+	TAILQ_FOREACH(g, &ctx->guests, entry) {
+		dirwatch_rescan(g->dir);
+		TAILQ_FOREACH(hc, &g->chans, entry)
+			if (!chan_open(hc->chan))
+				chan_reopen(hc->chan, false);
+	}
+}
+
+static void
+host_dump(void *arg)
+{
+	struct host_ctx	*ctx = arg;
+	struct guest	*g;
+	struct hchan	*hc;
+	int		 n = 0;
+
+	TAILQ_FOREACH(g, &ctx->guests, entry) {
+		n++;
+		log_notice("guest %s: %s", g->name, g->path);
+		TAILQ_FOREACH(hc, &g->chans, entry)
+			port_dump(chan_port(hc->chan), LOG_LVL_NOTICE);
+	}
+	log_notice("%d guests under %s, service %s port %u", n, ctx->opt.dir,
+	    ctx->service_addr, ctx->opt.port);
+}
+
+static const struct daemon_sigs host_sigs = {
+	.stop = host_stop,
+	.rescan = host_rescan,
+	.dump = host_dump,
+};
+
+int
+main(int argc, char *argv[])
+{
+	struct host_ctx		 ctx;
+	struct daemon_sigs	 sigs = host_sigs;
+	struct stat		 st;
+
+	memset(&ctx, 0, sizeof(ctx));
+	TAILQ_INIT(&ctx.guests);
+	ctx.service_addr = "127.0.0.1";
+	ctx.cfg.role = PROTO_HOST;
+	ctx.cfg.caps = VIOS_CAPS_OURS;
+	ctx.cfg.ack_ms = VIOS_ACK_MS;
+	ctx.cfg.connect_ms = VIOS_CONNECT_MS;
+	ctx.cfg.handshake_ms = VIOS_HANDSHAKE_MS;
+	switch (cmdline_parse(&host_spec, argc, argv, &ctx.opt, &ctx)) {
+	case CMDLINE_OK:
+		break;
+	case CMDLINE_EXIT:
+		return EXIT_SUCCESS;
+	case CMDLINE_ERROR:
+		return EXIT_FAILURE;
+	}
+	if (stat(ctx.opt.dir, &st) == -1) {
+		fprintf(stderr, "%s: guest directory %s: %s\n", host_spec.prog,
+		    ctx.opt.dir, strerror(errno));
+		return EXIT_FAILURE;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		fprintf(stderr, "%s: guest directory %s: not a directory\n",
+		    host_spec.prog, ctx.opt.dir);
+		return EXIT_FAILURE;
+	}
+	daemon_setup(host_spec.prog, &ctx.opt,
+	    HOST_EXPECTED_CHANS * HOST_FDS_PER_CHAN);
+	host_resolve_service(&ctx);
+
+	if ((ctx.base = event_base_new()) == NULL)
+		fatalx("cannot create the event base");
+	if ((ctx.dw = dirwatch_new(ctx.base)) == NULL)
+		fatal("inotify");
+	if ((ctx.stop_timer = evtimer_new(ctx.base, host_stop_timeout_cb,
+	    &ctx)) == NULL)
+		fatalx("cannot create timers");
+	sigs.arg = &ctx;
+	ctx.sigs = daemon_signals_new(ctx.base, &sigs);
+	if ((ctx.root = rootwatch_new(ctx.base, ctx.dw, ctx.opt.dir,
+	    host_root_cb, &ctx)) == NULL)
+		fatal("cannot watch %s", ctx.opt.dir);
+	log_info("started: guests under %s, service %s port %u",
+	    ctx.opt.dir, ctx.service_addr, ctx.opt.port);
+
+	event_base_dispatch(ctx.base);
+
+	host_drop_guests(&ctx);
+	rootwatch_free(ctx.root);
+	daemon_signals_free(ctx.sigs);
+	event_free(ctx.stop_timer);
+	dirwatch_free(ctx.dw);
+	event_base_free(ctx.base);
+	log_info("exiting");
+	return EXIT_SUCCESS;
+}

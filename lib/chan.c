@@ -1,0 +1,257 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * chan.c: keep a channel open.  An open failure (a stale socket, a busy
+ * port, a path that is not there yet) schedules another try after a
+ * back-off that doubles from VIOS_BACKOFF_MIN_MS to VIOS_BACKOFF_MAX_MS;
+ * the owner cuts it short with chan_reopen(c, false) when inotify says the
+ * path changed.  The chan owns its fd, its port and its retry timer.
+ */
+#include "config.h"
+
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "chan.h"
+#include "log.h"
+
+struct chan {
+	struct event_base	*base;
+	char			*name;
+	char			*path;
+	const struct chan_ops	*ops;
+	void			*arg;
+	struct port		*port;
+	struct event		*retry;
+	int			 fd;
+	unsigned		 backoff_ms;	/* next delay; 0: none yet */
+};
+
+static struct bufferevent *
+chan_port_connect_cb(struct port *pt, void *arg)
+{
+	struct chan	*c = arg;
+
+	return c->ops->connect != NULL ? c->ops->connect(c, c->arg) : NULL;
+}
+
+static void
+chan_port_idle_cb(struct port *pt, void *arg)
+{
+	struct chan	*c = arg;
+
+	if (c->ops->idle != NULL)
+		c->ops->idle(c, c->arg);
+}
+
+/* May free c (through the owner's down callback). */
+static void
+chan_port_down_cb(struct port *pt, void *arg, int err)
+{
+	struct chan	*c = arg;
+
+	if (c->ops->down != NULL) {
+		c->ops->down(c, c->arg, err);
+		return;
+	}
+	log_info("%s: channel lost: %s", c->name,
+	    err == 0 ? "closed by peer" : strerror(err));
+	chan_reopen(c, true);
+}
+
+static void
+chan_port_drained_cb(struct port *pt, void *arg)
+{
+	struct chan	*c = arg;
+
+	if (c->ops->drained != NULL)
+		c->ops->drained(c, c->arg);
+}
+
+static const struct port_ops chan_port_ops = {
+	.connect = chan_port_connect_cb,
+	.idle = chan_port_idle_cb,
+	.down = chan_port_down_cb,
+	.drained = chan_port_drained_cb,
+};
+
+static void
+chan_close_fd(struct chan *c)
+{
+	if (c->fd == -1)
+		return;
+	port_detach(c->port, "channel closed");
+	close(c->fd);
+	c->fd = -1;
+}
+
+static void
+chan_try_open(struct chan *c)
+{
+	int	 fd;
+	bool	 present = true;
+
+	if ((fd = c->ops->open(c, c->arg, &present)) == -1) {
+		log_warnx_rl("%s: cannot open %s: %s", c->name, c->path,
+		    strerror(errno));
+		chan_reopen(c, true);
+		return;
+	}
+	if (port_attach(c->port, fd, present) == -1) {
+		log_warnx("%s: cannot attach channel", c->name);
+		close(fd);
+		chan_reopen(c, true);
+		return;
+	}
+	c->fd = fd;
+	c->backoff_ms = 0;
+	log_debug("%s: channel open", c->name);
+}
+
+static void
+chan_retry_cb(evutil_socket_t fd, short what, void *arg)
+{
+	chan_try_open(arg);
+}
+
+struct chan *
+chan_new(struct event_base *base, const char *name, const char *path,
+    const struct proto_cfg *cfg, const struct chan_ops *ops, void *arg)
+{
+	struct chan	*c;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return NULL;
+	c->base = base;
+	c->ops = ops;
+	c->arg = arg;
+	c->fd = -1;
+	c->name = strdup(name);
+	c->path = strdup(path);
+	c->retry = evtimer_new(base, chan_retry_cb, c);
+	if (c->name != NULL)
+		c->port = port_new(base, c->name, cfg, &chan_port_ops, c);
+	if (c->path == NULL || c->retry == NULL || c->port == NULL) {
+		chan_free(c);
+		return NULL;
+	}
+	return c;
+}
+
+void
+chan_free(struct chan *c)
+{
+	if (c == NULL)
+		return;
+	if (c->port != NULL) {
+		chan_close_fd(c);
+		port_free(c->port);
+	}
+	if (c->retry != NULL)
+		event_free(c->retry);
+	free(c->name);
+	free(c->path);
+	free(c);
+}
+
+void
+chan_reopen(struct chan *c, bool delay)
+{
+	struct timeval	 tv;
+
+	chan_close_fd(c);
+	if (!delay) {
+		evtimer_del(c->retry);
+		c->backoff_ms = 0;
+		chan_try_open(c);
+		return;
+	}
+	if (c->backoff_ms == 0)
+		c->backoff_ms = VIOS_BACKOFF_MIN_MS;
+	tv.tv_sec = c->backoff_ms / 1000;
+	tv.tv_usec = (c->backoff_ms % 1000) * 1000;
+	evtimer_add(c->retry, &tv);
+	c->backoff_ms *= 2;
+	if (c->backoff_ms > VIOS_BACKOFF_MAX_MS)
+		c->backoff_ms = VIOS_BACKOFF_MAX_MS;
+}
+
+void
+chan_resume(struct chan *c)
+{
+	port_resume(c->port);
+}
+
+void
+chan_shutdown(struct chan *c)
+{
+	evtimer_del(c->retry);
+	port_shutdown(c->port);
+}
+
+int
+chan_unix_connect(const char *path)
+{
+	struct sockaddr_un	 sun;
+	int			 fd, saved;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof(sun.sun_path)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	strcpy(sun.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd == -1)
+		return -1;
+	/* A UNIX connect completes at once or fails (EAGAIN: backlog full). */
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1 &&
+	    errno != EINPROGRESS) {
+		saved = errno;
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	return fd;
+}
+
+struct port *
+chan_port(const struct chan *c)
+{
+	return c->port;
+}
+
+int
+chan_fd(const struct chan *c)
+{
+	return c->fd;
+}
+
+const char *
+chan_name(const struct chan *c)
+{
+	return c->name;
+}
+
+const char *
+chan_path(const struct chan *c)
+{
+	return c->path;
+}
+
+void *
+chan_arg(const struct chan *c)
+{
+	return c->arg;
+}
+
+bool
+chan_open(const struct chan *c)
+{
+	return c->fd != -1;
+}

@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * chan.h: a channel the daemon keeps open: its path, its fd, the port on
+ * it, and re-opening with capped exponential back-off.  How to open it
+ * and what to do when its peer goes away are the owner's policy, given in
+ * struct chan_ops.  A chan owns its fd and its port.
+ */
+#ifndef CHAN_H
+#define CHAN_H
+
+#include <event2/event.h>
+
+#include "port.h"
+
+struct chan;
+
+struct chan_ops {
+	/*
+	 * Open the channel: a non-blocking fd, or -1 with errno; *present
+	 * (preset true) is cleared when the peer is known to be absent.
+	 */
+	int			 (*open)(struct chan *c, void *arg, bool *present);
+	/* Host: start the service connect (see port_ops.connect). */
+	struct bufferevent	*(*connect)(struct chan *c, void *arg);
+	/* The channel is free for a new session. */
+	void			 (*idle)(struct chan *c, void *arg);
+	/*
+	 * The peer went away (port_ops.down).  NULL: close and re-open with
+	 * back-off.  Otherwise the owner calls chan_resume() or
+	 * chan_reopen() itself.
+	 */
+	void			 (*down)(struct chan *c, void *arg, int err);
+	/* chan_shutdown() finished. */
+	void			 (*drained)(struct chan *c, void *arg);
+};
+
+/* Returns NULL on allocation failure; nothing is opened until chan_reopen. */
+struct chan	*chan_new(struct event_base *base, const char *name,
+		    const char *path, const struct proto_cfg *cfg,
+		    const struct chan_ops *ops, void *arg);
+/* Ends the session and closes the fd.  Frees c. */
+void		 chan_free(struct chan *c);
+
+/*
+ * Close the fd (if open) and try to open again: now when delay is false,
+ * else after the next back-off step.  A successful open resets the
+ * back-off.  Failures are logged, rate-limited.
+ */
+void		 chan_reopen(struct chan *c, bool delay);
+/* The peer is back after a down callback with a policy: read again. */
+void		 chan_resume(struct chan *c);
+/* Exit: end the session, drain the output, then ops.drained. */
+void		 chan_shutdown(struct chan *c);
+
+/* Non-blocking connect to a UNIX socket path: an fd, or -1 with errno. */
+int		 chan_unix_connect(const char *path);
+
+struct port	*chan_port(const struct chan *c);
+int		 chan_fd(const struct chan *c);
+const char	*chan_name(const struct chan *c);
+const char	*chan_path(const struct chan *c);
+void		*chan_arg(const struct chan *c);
+bool		 chan_open(const struct chan *c);
+
+#endif /* CHAN_H */

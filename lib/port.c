@@ -1,0 +1,835 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * port.c: a channel endpoint and its session.  Frames from the channel go
+ * through proto_step(); its actions are carried out here in order.  Bytes
+ * are relayed with watermarks both ways: the channel is not read while the
+ * session's TCP output is above VIOS_TCP_OUT_HIGH, the TCP side is not read
+ * while the channel output is above VIOS_CHAN_OUT_HIGH, and each resumes
+ * from the other side's write callback below HIGH / VIOS_OUT_LOW_DIV.
+ *
+ * Ownership: the port owns the channel bufferevent (not its fd), the
+ * session timer and the live session.  A session whose protocol is over is
+ * detached onto the port's closing list, where it drains its TCP output and
+ * frees itself (session_free is its one way out); port_free frees them all.
+ */
+#include "config.h"
+
+#include <sys/ioctl.h>
+#include <sys/queue.h>
+#include <sys/socket.h>
+
+#include <linux/sockios.h>
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+
+#include "port.h"
+#include "token.h"
+#include "util.h"
+
+#define PORT_NAME_MAX		128
+#define PORT_CLOSING_MAX	8	/* draining sessions kept per port */
+
+struct session {
+	struct port		*port;
+	struct bufferevent	*bev;		/* TCP side, BEV_OPT_CLOSE_ON_FREE */
+	struct event		*drain;		/* closing: give up after VIOS_DRAIN_MS */
+	uint32_t		 gtok;		/* for log lines */
+	uint32_t		 htok;
+	uint64_t		 start_ms;
+	uint64_t		 to_tcp;
+	uint64_t		 from_tcp;
+	bool			 connecting;	/* host: service connect pending */
+	bool			 relaying;	/* TCP side is read (TCP_START) */
+	bool			 paused;	/* TCP reads paused: channel output full */
+	bool			 eof;		/* TCP EOF seen */
+	bool			 eof_sent;	/* ... and passed on to the protocol */
+	bool			 shut;		/* shutdown(SHUT_WR) once output drained */
+	bool			 closing;	/* detached: free once output drained */
+	TAILQ_ENTRY(session)	 entry;		/* port's closing list */
+};
+
+TAILQ_HEAD(session_list, session);
+
+struct port {
+	struct event_base	*base;
+	char			 name[PORT_NAME_MAX];
+	const struct port_ops	*ops;
+	void			*arg;
+	const struct proto_cfg	*cfg;
+	struct bufferevent	*bev;		/* channel; NULL while detached */
+	struct proto_chan	 pchan;
+	struct proto		 proto;
+	struct session		*sess;		/* TCP side of the session */
+	struct session_list	 closing;
+	int			 nclosing;
+	struct event		*timer;		/* the session timer */
+	struct event		*notify;	/* runs ops->idle / ops->drained */
+	struct event		*drain;		/* shutdown: give up after VIOS_DRAIN_MS */
+	struct framebuf_stats	 fstats;
+	struct port_stats	 stats;
+	bool			 down;		/* peer gone: not reading */
+	bool			 paused;	/* channel reads paused: TCP output full */
+	bool			 notify_idle;
+	bool			 notify_input;	/* frames wait in a resumed channel */
+	bool			 shutting;	/* port_shutdown() in progress */
+	bool			 notify_drained;
+	bool			 in_input;	/* port_input() running */
+};
+
+static void	port_step(struct port *, struct proto_in *, struct evbuffer *,
+		    uint16_t);
+static void	port_tcp_input(struct port *);
+static void	port_input(struct port *);
+static void	port_unpause(struct port *);
+static void	port_notify_drained(struct port *);
+
+/* Free a session: its TCP bufferevent (closing the socket) and timer. */
+static void
+session_free(struct session *s)
+{
+	struct port	*pt = s->port;
+
+	if (s->closing) {
+		TAILQ_REMOVE(&pt->closing, s, entry);
+		pt->nclosing--;
+	} else if (pt->sess == s)
+		pt->sess = NULL;
+	if (s->drain != NULL)
+		event_free(s->drain);
+	if (s->bev != NULL)
+		bufferevent_free(s->bev);
+	free(s);
+}
+
+static void
+session_drain_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct session	*s = arg;
+
+	log_debug("%s: session %08x/%08x: output not drained in time, closing",
+	    s->port->name, s->gtok, s->htok);
+	session_free(s);
+}
+
+/* shutdown(SHUT_WR) the TCP side once its output is empty. */
+static void
+session_flush_shut(struct session *s)
+{
+	struct evbuffer	*out = bufferevent_get_output(s->bev);
+
+	if (!s->shut || evbuffer_get_length(out) > 0)
+		return;
+	s->shut = false;
+	if (shutdown(bufferevent_getfd(s->bev), SHUT_WR) == -1 &&
+	    errno != ENOTCONN)
+		log_debug("%s: shutdown: %s", s->port->name, strerror(errno));
+}
+
+/*
+ * Detach the session from the port and let its output drain.  May free s.
+ */
+static void
+session_release(struct session *s)
+{
+	struct port	*pt = s->port;
+	struct session	*old;
+	struct timeval	 tv = { VIOS_DRAIN_MS / 1000, (VIOS_DRAIN_MS % 1000) * 1000 };
+
+	if (s->closing)
+		return;
+	pt->sess = NULL;
+	if (s->connecting ||
+	    evbuffer_get_length(bufferevent_get_output(s->bev)) == 0) {
+		session_free(s);
+		return;
+	}
+	bufferevent_disable(s->bev, EV_READ);
+	bufferevent_setwatermark(s->bev, EV_WRITE, 0, 0);
+	s->drain = evtimer_new(pt->base, session_drain_cb, s);
+	if (s->drain == NULL) {
+		session_free(s);
+		return;
+	}
+	evtimer_add(s->drain, &tv);
+	s->closing = true;
+	TAILQ_INSERT_TAIL(&pt->closing, s, entry);
+	/* Bound what a guest churning sessions can leave behind. */
+	if (++pt->nclosing > PORT_CLOSING_MAX) {
+		old = TAILQ_FIRST(&pt->closing);
+		log_debug("%s: too many sessions draining, dropping the oldest",
+		    pt->name);
+		session_free(old);
+	}
+	port_unpause(pt);
+}
+
+static void
+session_tcp_read_cb(struct bufferevent *bev, void *arg)
+{
+	struct session	*s = arg;
+
+	if (!s->closing)
+		port_tcp_input(s->port);
+}
+
+/* TCP output drained below LOW (or empty, when closing). May free s. */
+static void
+session_tcp_write_cb(struct bufferevent *bev, void *arg)
+{
+	struct session	*s = arg;
+	struct port	*pt = s->port;
+
+	if (s->closing) {
+		if (evbuffer_get_length(bufferevent_get_output(bev)) == 0)
+			session_free(s);
+		return;
+	}
+	session_flush_shut(s);
+	port_unpause(pt);
+}
+
+static void
+session_tcp_event_cb(struct bufferevent *bev, short what, void *arg)
+{
+	struct session	*s = arg;
+	struct port	*pt = s->port;
+	struct proto_in	 in = { .caps = -1 };
+
+	if (s->closing) {
+		/* An EOF only ends the peer's half; keep draining ours. */
+		if (what & BEV_EVENT_ERROR)
+			session_free(s);
+		return;
+	}
+	if (what & BEV_EVENT_CONNECTED) {
+		s->connecting = false;
+		s->htok = in.tok = token_new();
+		in.ev = PROTO_EV_CONNECTED;
+		port_step(pt, &in, NULL, 0);
+		return;
+	}
+	if (what & BEV_EVENT_EOF) {
+		s->eof = true;
+		port_tcp_input(pt);
+		return;
+	}
+	if (s->connecting) {
+		log_info("%s: session %08x: service unreachable: %s", pt->name,
+		    s->gtok, evutil_socket_error_to_string(
+		    evutil_socket_geterror(bufferevent_getfd(bev))));
+		in.ev = PROTO_EV_REFUSED;
+	} else {
+		log_debug("%s: session %08x/%08x: TCP error: %s", pt->name,
+		    s->gtok, s->htok, strerror(errno));
+		in.ev = PROTO_EV_TCP_ERROR;
+	}
+	port_step(pt, &in, NULL, 0);
+}
+
+/* A session for the TCP side bev (host: connecting; guest: accepted). */
+static struct session *
+session_new(struct port *pt, struct bufferevent *bev, bool connecting)
+{
+	struct session	*s;
+
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		return NULL;
+	s->port = pt;
+	s->bev = bev;
+	s->connecting = connecting;
+	s->start_ms = util_now_ms();
+	bufferevent_setcb(bev, session_tcp_read_cb, session_tcp_write_cb,
+	    session_tcp_event_cb, s);
+	bufferevent_setwatermark(bev, EV_WRITE,
+	    VIOS_TCP_OUT_HIGH / VIOS_OUT_LOW_DIV, 0);
+	bufferevent_set_max_single_read(bev, VIOS_MAX_PAYLOAD);
+	/* Not read until the session is established (TCP_START). */
+	bufferevent_disable(bev, EV_READ);
+	bufferevent_enable(bev, EV_WRITE);
+	return s;
+}
+
+/*
+ * Frame what the TCP side has into DATA while the channel takes it; pass
+ * on a TCP EOF once every byte before it is framed.  May free the session.
+ */
+static void
+port_tcp_input(struct port *pt)
+{
+	struct session	*s = pt->sess;
+	struct evbuffer	*in, *out;
+	struct proto_in	 pin = { .ev = PROTO_EV_TCP_EOF, .caps = -1 };
+	size_t		 len, n;
+
+	if (s == NULL || !s->relaying || pt->bev == NULL)
+		return;
+	in = bufferevent_get_input(s->bev);
+	out = bufferevent_get_output(pt->bev);
+	while ((len = evbuffer_get_length(in)) > 0) {
+		if (evbuffer_get_length(out) >= VIOS_CHAN_OUT_HIGH) {
+			if (!s->paused) {
+				s->paused = true;
+				bufferevent_disable(s->bev, EV_READ);
+			}
+			return;
+		}
+		n = len < VIOS_MAX_PAYLOAD ? len : VIOS_MAX_PAYLOAD;
+		if (framebuf_put_from(out, VIOS_DATA, pt->proto.gtok,
+		    pt->proto.htok, in, (uint16_t)n) == -1) {
+			pin.ev = PROTO_EV_TCP_ERROR;
+			log_warnx("%s: out of memory framing data", pt->name);
+			break;
+		}
+		s->from_tcp += n;
+		pt->stats.from_tcp += n;
+	}
+	if (s->paused) {
+		s->paused = false;
+		if (!s->eof)
+			bufferevent_enable(s->bev, EV_READ);
+	}
+	if (pin.ev == PROTO_EV_TCP_ERROR || (s->eof && !s->eof_sent)) {
+		s->eof_sent = true;
+		port_step(pt, &pin, NULL, 0);
+	}
+}
+
+static void
+port_timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct port	*pt = arg;
+	struct proto_in	 in = { .ev = PROTO_EV_TIMEOUT, .caps = -1 };
+
+	port_step(pt, &in, NULL, 0);
+}
+
+/* What a session's END line reports, taken before TCP_CLOSE may free it. */
+struct port_tally {
+	uint64_t	to_tcp;
+	uint64_t	from_tcp;
+	uint64_t	start_ms;
+};
+
+static void
+port_log_end(struct port *pt, const struct proto_act *a,
+    const struct port_tally *t)
+{
+	log_msg(a->clean ? LOG_LVL_INFO : LOG_LVL_NOTICE,
+	    "%s: session %08x/%08x ended: %s (%llu bytes to TCP, %llu from "
+	    "TCP, %llu ms)", pt->name, pt->proto.gtok, pt->proto.htok,
+	    a->reason, (unsigned long long)t->to_tcp,
+	    (unsigned long long)t->from_tcp,
+	    (unsigned long long)(t->start_ms != 0 ?
+	    util_now_ms() - t->start_ms : 0));
+}
+
+static void
+port_send(struct port *pt, const struct proto_act *a)
+{
+	char	 nbuf[8];
+
+	if (pt->bev == NULL)
+		return;
+	log_debug("%s: send %s %08x/%08x", pt->name,
+	    frame_ctrl_name(a->ctrl, nbuf), a->gtok, a->htok);
+	if (framebuf_put_caps(bufferevent_get_output(pt->bev), a->ctrl,
+	    a->gtok, a->htok, a->caps) == -1)
+		log_warnx("%s: out of memory sending a frame", pt->name);
+}
+
+/*
+ * Carry out one action.  Returns the input to feed back (a host connect
+ * that failed at once), or PROTO_NEVENTS for none.
+ */
+static enum proto_event
+port_act(struct port *pt, const struct proto_act *a, struct evbuffer *payload,
+    uint16_t len, const struct port_tally *t)
+{
+	struct session	*s = pt->sess;
+	struct bufferevent *bev;
+	struct timeval	 tv;
+
+	switch (a->type) {
+	case PROTO_ACT_SEND:
+		port_send(pt, a);
+		break;
+	case PROTO_ACT_PREAMBLE:
+		if (pt->bev != NULL &&
+		    framebuf_put_preamble(bufferevent_get_output(pt->bev)) == -1)
+			log_warnx("%s: out of memory sending preamble", pt->name);
+		break;
+	case PROTO_ACT_DECODER_RESET:
+		if (pt->bev != NULL)
+			framebuf_reset(bufferevent_get_input(pt->bev));
+		break;
+	case PROTO_ACT_CONNECT:
+		pt->stats.sessions++;
+		bev = pt->ops->connect != NULL ? pt->ops->connect(pt, pt->arg) :
+		    NULL;
+		if (bev == NULL ||
+		    (pt->sess = session_new(pt, bev, true)) == NULL) {
+			if (bev != NULL)
+				bufferevent_free(bev);
+			return PROTO_EV_REFUSED;
+		}
+		pt->sess->gtok = pt->proto.gtok;
+		break;
+	case PROTO_ACT_TCP_START:
+		if (s == NULL)
+			break;
+		s->gtok = pt->proto.gtok;
+		s->htok = pt->proto.htok;
+		s->relaying = true;
+		bufferevent_enable(s->bev, EV_READ);
+		log_info("%s: session %08x/%08x established%s", pt->name,
+		    s->gtok, s->htok,
+		    pt->proto.caps & VIOS_CAP_FIN ? " (fin)" : "");
+		break;
+	case PROTO_ACT_DELIVER:
+		if (s == NULL || payload == NULL)
+			break;
+		/* Moves whole chains where it can: no copy of the payload. */
+		evbuffer_remove_buffer(payload, bufferevent_get_output(s->bev),
+		    len);
+		s->to_tcp += len;
+		pt->stats.to_tcp += len;
+		break;
+	case PROTO_ACT_TCP_SHUTDOWN:
+		if (s == NULL)
+			break;
+		s->shut = true;
+		session_flush_shut(s);
+		break;
+	case PROTO_ACT_TCP_CLOSE:
+		if (s != NULL)
+			session_release(s);
+		break;
+	case PROTO_ACT_TIMER_START:
+		tv.tv_sec = a->ms / 1000;
+		tv.tv_usec = (a->ms % 1000) * 1000;
+		evtimer_add(pt->timer, &tv);
+		break;
+	case PROTO_ACT_TIMER_STOP:
+		evtimer_del(pt->timer);
+		break;
+	case PROTO_ACT_END:
+		port_log_end(pt, a, t);
+		if (!a->clean)
+			pt->stats.errors++;
+		pt->notify_idle = true;
+		event_active(pt->notify, 0, 0);
+		break;
+	}
+	return PROTO_NEVENTS;
+}
+
+/*
+ * Feed one input to the protocol and carry out the actions; payload holds
+ * the current frame's len payload bytes, if any.  May free the session.
+ */
+static void
+port_step(struct port *pt, struct proto_in *in, struct evbuffer *payload,
+    uint16_t len)
+{
+	struct proto_out	 out;
+	struct port_tally	 t = { 0, 0, 0 };
+	enum proto_event	 again;
+	int			 i;
+
+	for (;;) {
+		if (pt->sess != NULL) {
+			t.to_tcp = pt->sess->to_tcp;
+			t.from_tcp = pt->sess->from_tcp;
+			t.start_ms = pt->sess->start_ms;
+		}
+		proto_step(&pt->proto, in, &out);
+		if (out.note != NULL && log_enabled(LOG_LVL_DEBUG))
+			log_debug("%s: %s in %s: %s", pt->name,
+			    proto_event_name(in->ev),
+			    proto_state_name(pt->proto.state), out.note);
+		again = PROTO_NEVENTS;
+		for (i = 0; i < out.n; i++) {
+			if (again == PROTO_NEVENTS)
+				again = port_act(pt, &out.act[i], payload, len,
+				    &t);
+		}
+		if (again == PROTO_NEVENTS)
+			return;
+		memset(in, 0, sizeof(*in));
+		in->ev = again;
+		in->caps = -1;
+		payload = NULL;
+		len = 0;
+	}
+}
+
+/*
+ * Decode and act on every whole frame the channel has, unless the
+ * session's TCP output is full: then stop reading the channel until
+ * session_tcp_write_cb resumes it.  Frames stay in the input meanwhile.
+ */
+static void
+port_input(struct port *pt)
+{
+	struct evbuffer		*in;
+	struct frame_hdr	 h;
+	struct proto_in		 pin;
+	size_t			 before;
+
+	if (pt->in_input)
+		return;
+	pt->in_input = true;
+	while (pt->bev != NULL && !pt->down) {
+		if (pt->sess != NULL && pt->sess->relaying &&
+		    evbuffer_get_length(bufferevent_get_output(pt->sess->bev)) >=
+		    VIOS_TCP_OUT_HIGH) {
+			pt->paused = true;
+			bufferevent_disable(pt->bev, EV_READ);
+			break;
+		}
+		in = bufferevent_get_input(pt->bev);
+		if (framebuf_next(in, &h, &pt->fstats) == 0)
+			break;
+		memset(&pin, 0, sizeof(pin));
+		pin.ev = PROTO_EV_FRAME;
+		pin.hdr = h;
+		pin.caps = -1;
+		if (h.ctrl == VIOS_SYN || h.ctrl == VIOS_SYNACK) {
+			pin.caps = framebuf_take_caps(in, &h);
+			h.len = 0;
+		}
+		before = evbuffer_get_length(in);
+		port_step(pt, &pin, in, h.len);
+		/* Whatever was not delivered is dropped, unless a decoder
+		 * reset already took it. */
+		if (pt->bev != NULL && before == evbuffer_get_length(in))
+			evbuffer_drain(in, h.len);
+	}
+	pt->in_input = false;
+}
+
+static void
+port_chan_read_cb(struct bufferevent *bev, void *arg)
+{
+	port_input(arg);
+}
+
+static void
+port_chan_discard_cb(struct bufferevent *bev, void *arg)
+{
+	framebuf_reset(bufferevent_get_input(bev));
+}
+
+/* Read the channel again after a pause; buffered frames go first. */
+static void
+port_unpause(struct port *pt)
+{
+	if (!pt->paused || pt->bev == NULL)
+		return;
+	pt->paused = false;
+	bufferevent_enable(pt->bev, EV_READ);
+	pt->notify_input = true;
+	event_active(pt->notify, 0, 0);
+}
+
+/* Channel output below LOW: resume a paused TCP side; finish a shutdown. */
+static void
+port_chan_write_cb(struct bufferevent *bev, void *arg)
+{
+	struct port	*pt = arg;
+	int		 queued;
+
+	if (pt->shutting) {
+		if (evbuffer_get_length(bufferevent_get_output(bev)) > 0)
+			return;
+		/*
+		 * A character device has taken everything once written.  A
+		 * socket peer (QEMU) has read everything when our send queue
+		 * is empty, or closes once it reads our EOF.
+		 */
+		if (shutdown(bufferevent_getfd(bev), SHUT_WR) == -1 ||
+		    (ioctl(bufferevent_getfd(bev), SIOCOUTQ, &queued) == 0 &&
+		    queued == 0))
+			port_notify_drained(pt);
+		return;
+	}
+	if (pt->sess != NULL && pt->sess->paused)
+		port_tcp_input(pt);
+}
+
+/* End the session because the channel's peer is gone. */
+static void
+port_chan_lost(struct port *pt)
+{
+	struct proto_in	 in = { .ev = PROTO_EV_CHAN_DOWN, .caps = -1 };
+
+	port_step(pt, &in, NULL, 0);
+	pt->paused = false;
+}
+
+static void
+port_notify_drained(struct port *pt)
+{
+	pt->notify_drained = true;
+	event_active(pt->notify, 0, 0);
+}
+
+static void
+port_chan_event_cb(struct bufferevent *bev, short what, void *arg)
+{
+	struct port	*pt = arg;
+	int		 err = 0;
+
+	if (pt->shutting) {
+		/* QEMU closes after reading our EOF: all was delivered. */
+		if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR))
+			port_notify_drained(pt);
+		return;
+	}
+	if ((what & BEV_EVENT_EOF) == 0 && (err = errno) == 0)
+		err = EIO;
+	/* Frames already read came before the EOF: act on them first. */
+	port_input(pt);
+	pt->down = true;
+	bufferevent_disable(bev, EV_READ);
+	port_chan_lost(pt);
+	pt->ops->down(pt, pt->arg, err);
+}
+
+static void
+port_notify_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct port	*pt = arg;
+
+	if (pt->notify_drained) {
+		pt->notify_drained = false;
+		if (pt->drain != NULL)
+			evtimer_del(pt->drain);
+		if (pt->ops->drained != NULL)
+			pt->ops->drained(pt, pt->arg);
+		return;
+	}
+	if (pt->notify_input) {
+		pt->notify_input = false;
+		port_input(pt);
+	}
+	if (pt->notify_idle) {
+		pt->notify_idle = false;
+		if (pt->ops->idle != NULL && port_available(pt))
+			pt->ops->idle(pt, pt->arg);
+	}
+}
+
+static void
+port_drain_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct port	*pt = arg;
+
+	log_notice("%s: channel output not drained in time", pt->name);
+	port_notify_drained(pt);
+}
+
+struct port *
+port_new(struct event_base *base, const char *name,
+    const struct proto_cfg *cfg, const struct port_ops *ops, void *arg)
+{
+	struct port	*pt;
+
+	if ((pt = calloc(1, sizeof(*pt))) == NULL)
+		return NULL;
+	pt->base = base;
+	pt->ops = ops;
+	pt->arg = arg;
+	pt->cfg = cfg;
+	strncpy(pt->name, name, sizeof(pt->name) - 1);
+	TAILQ_INIT(&pt->closing);
+	proto_chan_init(&pt->pchan, cfg->role);
+	proto_init(&pt->proto, cfg, &pt->pchan);
+	pt->timer = evtimer_new(base, port_timer_cb, pt);
+	pt->notify = event_new(base, -1, 0, port_notify_cb, pt);
+	pt->drain = evtimer_new(base, port_drain_cb, pt);
+	if (pt->timer == NULL || pt->notify == NULL || pt->drain == NULL) {
+		port_free(pt);
+		return NULL;
+	}
+	return pt;
+}
+
+void
+port_free(struct port *pt)
+{
+	struct session	*s;
+
+	if (pt == NULL)
+		return;
+	if (pt->bev != NULL)
+		port_detach(pt, "port closed");
+	if (pt->sess != NULL)
+		session_free(pt->sess);
+	while ((s = TAILQ_FIRST(&pt->closing)) != NULL)
+		session_free(s);
+	if (pt->timer != NULL)
+		event_free(pt->timer);
+	if (pt->notify != NULL)
+		event_free(pt->notify);
+	if (pt->drain != NULL)
+		event_free(pt->drain);
+	free(pt);
+}
+
+int
+port_attach(struct port *pt, int fd, bool present)
+{
+	struct bufferevent	*bev;
+
+	if (pt->bev != NULL)
+		port_detach(pt, "channel replaced");
+	bev = bufferevent_socket_new(pt->base, fd, 0);
+	if (bev == NULL)
+		return -1;
+	bufferevent_setcb(bev, port_chan_read_cb, port_chan_write_cb,
+	    port_chan_event_cb, pt);
+	bufferevent_setwatermark(bev, EV_WRITE,
+	    VIOS_CHAN_OUT_HIGH / VIOS_OUT_LOW_DIV, 0);
+	bufferevent_set_max_single_read(bev, VIOS_READ_MAX);
+	bufferevent_set_max_single_write(bev, VIOS_READ_MAX);
+	pt->bev = bev;
+	pt->down = !present;
+	pt->paused = false;
+	proto_chan_init(&pt->pchan, pt->cfg->role);
+	if (bufferevent_enable(bev, present ? EV_READ | EV_WRITE : EV_WRITE) ==
+	    -1) {
+		port_detach(pt, "cannot enable channel events");
+		return -1;
+	}
+	if (present) {
+		/* A fresh channel is free: tell the owner from the loop. */
+		pt->notify_idle = true;
+		event_active(pt->notify, 0, 0);
+	}
+	return 0;
+}
+
+void
+port_detach(struct port *pt, const char *reason)
+{
+	if (pt->bev == NULL)
+		return;
+	log_debug("%s: channel detached: %s", pt->name, reason);
+	port_chan_lost(pt);
+	bufferevent_free(pt->bev);
+	pt->bev = NULL;
+	pt->down = true;
+	pt->shutting = false;
+	evtimer_del(pt->drain);
+}
+
+void
+port_resume(struct port *pt)
+{
+	if (pt->bev == NULL || !pt->down)
+		return;
+	pt->down = false;
+	bufferevent_enable(pt->bev, EV_READ);
+	pt->notify_idle = true;
+	event_active(pt->notify, 0, 0);
+	port_input(pt);
+}
+
+int
+port_open(struct port *pt, struct bufferevent *client)
+{
+	struct proto_in	 in = { .ev = PROTO_EV_OPEN, .caps = -1 };
+
+	if (!port_available(pt))
+		return -1;
+	if ((pt->sess = session_new(pt, client, false)) == NULL)
+		return -1;
+	pt->stats.sessions++;
+	in.tok = token_new();
+	pt->sess->gtok = in.tok;
+	port_step(pt, &in, NULL, 0);
+	return 0;
+}
+
+void
+port_shutdown(struct port *pt)
+{
+	struct timeval	 tv = { VIOS_DRAIN_MS / 1000, (VIOS_DRAIN_MS % 1000) * 1000 };
+	struct proto_in	 in = { .ev = PROTO_EV_TCP_ERROR, .caps = -1 };
+
+	if (pt->bev == NULL || pt->down) {
+		port_notify_drained(pt);
+		return;
+	}
+	/* Ending the session as a TCP failure sends RESET to the peer. */
+	if (pt->proto.state != PROTO_IDLE)
+		port_step(pt, &in, NULL, 0);
+	pt->shutting = true;
+	bufferevent_disable(pt->bev, EV_READ);
+	bufferevent_setwatermark(pt->bev, EV_WRITE, 0, 0);
+	evtimer_add(pt->drain, &tv);
+	port_chan_write_cb(pt->bev, pt);
+	/* Keep reading for the peer's EOF; drop what else it sends. */
+	bufferevent_setcb(pt->bev, port_chan_discard_cb, port_chan_write_cb,
+	    port_chan_event_cb, pt);
+	bufferevent_enable(pt->bev, EV_READ);
+}
+
+bool
+port_available(const struct port *pt)
+{
+	return pt->bev != NULL && !pt->down && !pt->shutting &&
+	    pt->sess == NULL && pt->proto.state == PROTO_IDLE;
+}
+
+bool
+port_attached(const struct port *pt)
+{
+	return pt->bev != NULL;
+}
+
+int
+port_fd(const struct port *pt)
+{
+	return pt->bev != NULL ? bufferevent_getfd(pt->bev) : -1;
+}
+
+const char *
+port_name(const struct port *pt)
+{
+	return pt->name;
+}
+
+enum proto_state
+port_state(const struct port *pt)
+{
+	return pt->proto.state;
+}
+
+const struct port_stats *
+port_stats(const struct port *pt)
+{
+	return &pt->stats;
+}
+
+void
+port_dump(const struct port *pt, enum log_level level)
+{
+	log_msg(level, "%s: %s, %s, session %08x/%08x, %llu sessions, %llu "
+	    "errors, %llu bytes to TCP, %llu from TCP, %llu frames, %llu bytes "
+	    "skipped", pt->name,
+	    pt->bev == NULL ? "detached" : pt->down ? "peer absent" : "attached",
+	    proto_state_name(pt->proto.state), pt->proto.gtok, pt->proto.htok,
+	    (unsigned long long)pt->stats.sessions,
+	    (unsigned long long)pt->stats.errors,
+	    (unsigned long long)pt->stats.to_tcp,
+	    (unsigned long long)pt->stats.from_tcp,
+	    (unsigned long long)pt->fstats.frames,
+	    (unsigned long long)pt->fstats.skipped);
+}
