@@ -34,9 +34,9 @@
  * DIRWATCH_ADD ("look again"); IN_EXCL_UNLINK keeps events of unlinked but
  * still open entries out.
  */
-#define DIRWATCH_MASK	(IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO | \
-			 IN_ATTRIB | IN_DELETE_SELF | IN_MOVE_SELF | \
-			 IN_ONLYDIR | IN_EXCL_UNLINK)
+#define DIRWATCH_MASK	(IN_CREATE | IN_DELETE | IN_MOVED_FROM | \
+			 IN_MOVED_TO | IN_ATTRIB | IN_DELETE_SELF | \
+			 IN_MOVE_SELF | IN_ONLYDIR | IN_EXCL_UNLINK)
 #define DIRWATCH_ADD_MASK	(IN_CREATE | IN_MOVED_TO | IN_ATTRIB)
 #define DIRWATCH_REMOVE_MASK	(IN_DELETE | IN_MOVED_FROM)
 /* The kernel has dropped the watch itself: no inotify_rm_watch. */
@@ -46,6 +46,8 @@
 
 /* One read(2) of the inotify fd, bytes: room for hundreds of events. */
 #define DIRWATCH_BUF_LEN	(64 * 1024)
+/* A scan that ran out of fds or memory is retried after this, ms. */
+#define DIRWATCH_RETRY_MS	1000
 
 /* Sorted set of names, the entries last reported present. */
 struct dirwatch_names {
@@ -61,15 +63,16 @@ struct dirwatch_dir {
 	void			*arg;
 	int			 wd;
 	uint64_t		 serial;	/* creation order, unique */
-	dev_t			 dev;		/* the watched directory, to tell */
-	ino_t			 ino;		/* it from what path names later */
+	/* The watched directory, told apart from what path names later. */
+	dev_t			 dev;
+	ino_t			 ino;
 	int			 flags;
-#define DIRWATCH_DEAD		0x01	/* unreachable; freed on unwind */
+#define DIRWATCH_DEAD		0x01	/* unreachable, freed on unwind */
 #define DIRWATCH_SCANQ		0x02	/* on dw->scanq */
 	uint64_t		 scan_gen;	/* dw->scan_gen when queued */
 	struct dirwatch_names	 known;
-	TAILQ_ENTRY(dirwatch_dir) entry;	/* scanq when SCANQ, graveyard
-						   when DEAD */
+	/* On dw->scanq when SCANQ, on dw->graveyard when DEAD. */
+	TAILQ_ENTRY(dirwatch_dir) entry;
 };
 
 TAILQ_HEAD(dirwatch_dirs, dirwatch_dir);
@@ -79,14 +82,15 @@ struct dirwatch {
 	int			 fd;
 	struct event		*read_ev;
 	struct event		*scan_ev;
-	struct dirwatch_dir	**index;	/* live dirs by (wd, serial) */
+	/* Live dirs sorted by (wd, serial). */
+	struct dirwatch_dir	**index;
 	size_t			 nindex;
 	size_t			 index_cap;
 	struct dirwatch_dirs	 scanq;
 	struct dirwatch_dirs	 graveyard;
 	uint64_t		 next_serial;
 	uint64_t		 scan_gen;
-	unsigned int		 busy;		/* callbacks on the stack */
+	unsigned int		 busy;		/* callbacks running */
 	int			 dead;		/* freed while busy */
 	union {
 		struct inotify_event	ie;	/* aligns the buffer */
@@ -95,6 +99,9 @@ struct dirwatch {
 };
 
 static const struct timeval dirwatch_now = { 0, 0 };
+static const struct timeval dirwatch_retry = {
+	DIRWATCH_RETRY_MS / 1000, (DIRWATCH_RETRY_MS % 1000) * 1000
+};
 
 static void	dirwatch_read_cb(evutil_socket_t, short, void *);
 static void	dirwatch_scan_cb(evutil_socket_t, short, void *);
@@ -368,6 +375,16 @@ dirwatch_report(struct dirwatch_dir *d, enum dirwatch_ev ev, const char *name)
 
 /* --- scans ---------------------------------------------------------------- */
 
+static void
+dirwatch_scan_enqueue(struct dirwatch_dir *d)
+{
+	struct dirwatch	*dw = d->dw;
+
+	d->scan_gen = dw->scan_gen;
+	d->flags |= DIRWATCH_SCANQ;
+	TAILQ_INSERT_TAIL(&dw->scanq, d, entry);
+}
+
 /*
  * Queues a scan of d for the next loop iteration.  While queued, d gets no
  * name events: the scan happens later and reports the state they led to.
@@ -382,18 +399,26 @@ dirwatch_scan_queue(struct dirwatch_dir *d)
 	if (!evtimer_pending(dw->scan_ev, NULL) &&
 	    evtimer_add(dw->scan_ev, &dirwatch_now) == -1)
 		return -1;
-	d->scan_gen = dw->scan_gen;
-	d->flags |= DIRWATCH_SCANQ;
-	TAILQ_INSERT_TAIL(&dw->scanq, d, entry);
+	dirwatch_scan_enqueue(d);
 	return 0;
+}
+
+/* Out of fds or memory: worth another try later. */
+static int
+dirwatch_transient(int error)
+{
+	return error == EMFILE || error == ENFILE || error == ENOMEM;
 }
 
 /*
  * Reads d's directory and reports what changed since the last scan or
  * event: REMOVE for names no longer present, then ADD for every present
- * name.  May free nothing itself, but a callback may kill d or dw.
+ * name.  Frees nothing itself, but a callback may kill d or dw.  Returns
+ * -1, having reported nothing, when out of fds or memory: retry later.
+ * Other failures return 0: a vanished or replaced directory is reported by
+ * inotify as GONE.
  */
-static void
+static int
 dirwatch_scan(struct dirwatch_dir *d)
 {
 	struct dirwatch_names	 old, *now;
@@ -402,14 +427,16 @@ dirwatch_scan(struct dirwatch_dir *d)
 	struct stat		 st;
 	struct dirwatch_names	 found;
 	size_t			 i, j;
+	int			 error;
 
 	memset(&found, 0, sizeof(found));
-	/* Failures (vanished, replaced) are reported by inotify as GONE. */
 	if ((dir = opendir(d->path)) == NULL)
-		return;
+		return dirwatch_transient(errno) ? -1 : 0;
 	if (fstat(dirfd(dir), &st) == -1 || st.st_dev != d->dev ||
-	    st.st_ino != d->ino)
-		goto fail;
+	    st.st_ino != d->ino) {
+		closedir(dir);
+		return 0;
+	}
 	for (;;) {
 		errno = 0;
 		if ((de = readdir(dir)) == NULL)
@@ -442,19 +469,26 @@ dirwatch_scan(struct dirwatch_dir *d)
 			goto done;
 done:
 	names_free(&old);
-	return;
+	return 0;
 fail:
+	error = errno;
 	closedir(dir);
 	names_free(&found);
+	return dirwatch_transient(error) ? -1 : 0;
 }
 
-/* Runs the scans queued before this iteration; later ones wait for the next. */
+/*
+ * Runs the scans queued before this iteration; later ones wait for the
+ * next, failed ones for DIRWATCH_RETRY_MS.  Callbacks may free dirs or dw
+ * (freed on leave).
+ */
 static void
 dirwatch_scan_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct dirwatch		*dw = arg;
 	struct dirwatch_dir	*d;
 	uint64_t		 gen;
+	int			 retry = 0;
 
 	dirwatch_enter(dw);
 	gen = dw->scan_gen++;
@@ -462,10 +496,15 @@ dirwatch_scan_cb(evutil_socket_t fd, short what, void *arg)
 	    d->scan_gen <= gen) {
 		TAILQ_REMOVE(&dw->scanq, d, entry);
 		d->flags &= ~DIRWATCH_SCANQ;
-		dirwatch_scan(d);
+		/* Failed before any callback: d is alive, events held back. */
+		if (dirwatch_scan(d) == -1) {
+			dirwatch_scan_enqueue(d);
+			retry = 1;
+		}
 	}
 	if (!dw->dead && !TAILQ_EMPTY(&dw->scanq))
-		(void)evtimer_add(dw->scan_ev, &dirwatch_now);
+		(void)evtimer_add(dw->scan_ev,
+		    retry ? &dirwatch_retry : &dirwatch_now);
 	dirwatch_leave(dw);
 }
 
@@ -512,7 +551,10 @@ dirwatch_event_self(struct dirwatch *dw, int wd, uint32_t mask)
 		(void)inotify_rm_watch(dw->fd, wd);
 }
 
-/* Reports one entry event to every dir on wd with no scan pending. */
+/*
+ * Reports one entry event to every dir on wd with no scan pending.
+ * Callbacks may kill dirs or dw: they are freed on unwind.
+ */
 static void
 dirwatch_event_name(struct dirwatch *dw, int wd, enum dirwatch_ev ev,
     const char *name)
@@ -546,6 +588,7 @@ dirwatch_overflow(struct dirwatch *dw)
 		(void)dirwatch_scan_queue(dw->index[i]);
 }
 
+/* Routes one inotify event; callbacks may kill dirs or dw. */
 static void
 dirwatch_event(struct dirwatch *dw, const struct inotify_event *ie)
 {
@@ -573,6 +616,7 @@ dirwatch_read_cb(evutil_socket_t fd, short what, void *arg)
 	struct dirwatch			*dw = arg;
 	const struct inotify_event	*ie;
 	const char			*p, *end;
+	size_t				 len;
 	ssize_t				 n;
 
 	dirwatch_enter(dw);
@@ -584,10 +628,11 @@ dirwatch_read_cb(evutil_socket_t fd, short what, void *arg)
 		if (n <= 0)
 			break;
 		end = dw->buf.b + n;
-		for (p = dw->buf.b; !dw->dead &&
-		    (size_t)(end - p) >= sizeof(*ie); p += sizeof(*ie) + ie->len) {
+		for (p = dw->buf.b; !dw->dead && p < end; p += len) {
 			ie = (const struct inotify_event *)(const void *)p;
-			if (ie->len > (size_t)(end - p) - sizeof(*ie))
+			/* The kernel returns whole events; check anyway. */
+			if ((size_t)(end - p) < sizeof(*ie) ||
+			    (len = sizeof(*ie) + ie->len) > (size_t)(end - p))
 				break;
 			dirwatch_event(dw, ie);
 		}
@@ -597,6 +642,7 @@ dirwatch_read_cb(evutil_socket_t fd, short what, void *arg)
 
 /* --- API ------------------------------------------------------------------ */
 
+/* The watch is owned by the caller until dirwatch_free. */
 struct dirwatch *
 dirwatch_new(struct event_base *base)
 {
@@ -646,6 +692,7 @@ dirwatch_free(struct dirwatch *dw)
 	event_del(dw->scan_ev);
 }
 
+/* Never reports from here; the new dir belongs to dw. */
 struct dirwatch_dir *
 dirwatch_add(struct dirwatch *dw, const char *path, dirwatch_cb cb,
     void *arg)
@@ -712,6 +759,7 @@ dirwatch_remove(struct dirwatch_dir *d)
 		dirwatch_reap(dw);
 }
 
+/* Only queues a scan: frees nothing, reports nothing from here. */
 void
 dirwatch_rescan(struct dirwatch_dir *d)
 {
