@@ -144,13 +144,29 @@ int
 framebuf_put_from(struct evbuffer *out, uint8_t ctrl, uint32_t gtok,
     uint32_t htok, struct evbuffer *src, uint16_t len)
 {
-	if (evbuffer_get_length(src) < len)
+	struct frame_hdr	 h = { ctrl, gtok, htok, len };
+	uint8_t			 hdr[VIOS_HDR_LEN];
+	struct evbuffer		*tmp;
+	int			 rc = -1;
+
+	if (evbuffer_get_length(src) < len || (tmp = evbuffer_new()) == NULL)
 		return -1;
-	if (framebuf_put_hdr(out, ctrl, gtok, htok, len) != 0)
-		return -1;
-	if (evbuffer_remove_buffer(src, out, len) != (int)len)
-		return -1;
-	return 0;
+	/* Chains move, bytes are not copied; out sees the whole frame or
+	 * nothing. */
+	frame_hdr_encode(hdr, &h);
+	if (evbuffer_remove_buffer(src, tmp, len) == (int)len) {
+		if (evbuffer_prepend(tmp, hdr, sizeof(hdr)) == 0) {
+			if (evbuffer_add_buffer(out, tmp) == 0)
+				rc = 0;
+			else
+				evbuffer_drain(tmp, sizeof(hdr));
+		}
+	}
+	/* On failure the payload goes back where it was. */
+	if (rc == -1)
+		evbuffer_prepend_buffer(src, tmp);
+	evbuffer_free(tmp);
+	return rc;
 }
 
 int

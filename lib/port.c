@@ -37,7 +37,6 @@
 struct session {
 	struct port		*port;
 	struct bufferevent	*bev;		/* TCP side, BEV_OPT_CLOSE_ON_FREE */
-	struct event		*drain;		/* closing: give up after VIOS_DRAIN_MS */
 	uint32_t		 gtok;		/* for log lines */
 	uint32_t		 htok;
 	uint64_t		 start_ms;
@@ -99,21 +98,9 @@ session_free(struct session *s)
 		pt->nclosing--;
 	} else if (pt->sess == s)
 		pt->sess = NULL;
-	if (s->drain != NULL)
-		event_free(s->drain);
 	if (s->bev != NULL)
 		bufferevent_free(s->bev);
 	free(s);
-}
-
-static void
-session_drain_cb(evutil_socket_t fd, short what, void *arg)
-{
-	struct session	*s = arg;
-
-	log_debug("%s: session %08x/%08x: output not drained in time, closing",
-	    s->port->name, s->gtok, s->htok);
-	session_free(s);
 }
 
 /* shutdown(SHUT_WR) the TCP side once its output is empty. */
@@ -148,14 +135,11 @@ session_release(struct session *s)
 		session_free(s);
 		return;
 	}
+	/* Drain as long as the peer makes progress; a write timeout
+	 * (no progress for VIOS_DRAIN_MS) ends it. */
 	bufferevent_disable(s->bev, EV_READ);
 	bufferevent_setwatermark(s->bev, EV_WRITE, 0, 0);
-	s->drain = evtimer_new(pt->base, session_drain_cb, s);
-	if (s->drain == NULL) {
-		session_free(s);
-		return;
-	}
-	evtimer_add(s->drain, &tv);
+	bufferevent_set_timeouts(s->bev, NULL, &tv);
 	s->closing = true;
 	TAILQ_INSERT_TAIL(&pt->closing, s, entry);
 	/* Bound what a guest churning sessions can leave behind. */
@@ -202,7 +186,10 @@ session_tcp_event_cb(struct bufferevent *bev, short what, void *arg)
 
 	if (s->closing) {
 		/* An EOF only ends the peer's half; keep draining ours. */
-		if (what & BEV_EVENT_ERROR)
+		if (what & BEV_EVENT_TIMEOUT)
+			log_debug("%s: session %08x/%08x: peer stopped reading, "
+			    "closing", pt->name, s->gtok, s->htok);
+		if (what & (BEV_EVENT_ERROR | BEV_EVENT_TIMEOUT))
 			session_free(s);
 		return;
 	}

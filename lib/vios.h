@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Frame header (doc/protocol.md section 1). */
+/* Frame header (doc/protocol.md, "Frame format"). */
 #define VIOS_SYNC0		0x56	/* 'V' */
 #define VIOS_SYNC1		0x53	/* 'S' */
 #define VIOS_VERSION		0x31	/* '1': the only version ever sent */
@@ -31,13 +31,14 @@
 #define VIOS_TOKEN_NONE		0x52525252U	/* "RRRR": no session */
 
 /*
- * Resync preamble: 65535 'V' bytes, one more than any payload can hold,
- * so a peer stuck inside a partial frame finishes it and is left hunting
- * in a valid 'V' run when the next header arrives.
+ * Resync preamble: 65535 'V' bytes, as many as the largest payload, so a
+ * peer stuck inside a partial frame completes it with 'V's and is left
+ * hunting in a valid 'V' run (any run of 'V' before 'S' is a preamble)
+ * when the next header arrives.
  */
 #define VIOS_PREAMBLE_LEN	65535
 
-/* Capability payload of SYN/SYNACK (doc/protocol.md section 4). */
+/* Capability payload of SYN/SYNACK (doc/protocol.md, "Capabilities"). */
 #define VIOS_CAPS_MAGIC		"VIOSX1"
 #define VIOS_CAPS_MAX		256	/* bytes kept of a caps payload; rest ignored */
 #define VIOS_CAP_FIN		0x01u	/* "fin": half-close */
@@ -58,7 +59,7 @@
 #define VIOS_HANDSHAKE_MS	30000	/* guest: SYN -> SYNACK */
 #define VIOS_ACK_MS		30000	/* host: SYNACK -> ACK */
 #define VIOS_CONNECT_MS		10000	/* host: service connect */
-#define VIOS_DRAIN_MS		5000	/* shutdown: wait for output to drain */
+#define VIOS_DRAIN_MS		10000	/* no write progress: stop draining output */
 
 /* Reconnect back-off for channels that are missing or busy, milliseconds. */
 #define VIOS_BACKOFF_MIN_MS	100
