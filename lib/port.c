@@ -68,7 +68,7 @@ struct port {
 	int			 nclosing;
 	struct event		*timer;		/* the session timer */
 	struct event		*notify;	/* runs ops->idle / ops->drained */
-	struct event		*drain;		/* shutdown: give up after VIOS_DRAIN_MS */
+	struct event		*drain;		/* shutdown: give up after VIOS_SHUTDOWN_MS */
 	struct framebuf_stats	 fstats;
 	struct port_stats	 stats;
 	bool			 down;		/* peer gone: not reading */
@@ -472,9 +472,15 @@ port_input(struct port *pt)
 		return;
 	pt->in_input = true;
 	while (pt->bev != NULL && !pt->down) {
-		if (pt->sess != NULL && pt->sess->relaying &&
+		/*
+		 * Our TCP side is full, or the peer does not read what we
+		 * answer (only control frames go past HIGH): wait.
+		 */
+		if ((pt->sess != NULL && pt->sess->relaying &&
 		    evbuffer_get_length(bufferevent_get_output(pt->sess->bev)) >=
-		    VIOS_TCP_OUT_HIGH) {
+		    VIOS_TCP_OUT_HIGH) ||
+		    evbuffer_get_length(bufferevent_get_output(pt->bev)) >=
+		    VIOS_CHAN_OUT_MAX) {
 			pt->paused = true;
 			bufferevent_disable(pt->bev, EV_READ);
 			break;
@@ -547,6 +553,7 @@ port_chan_write_cb(struct bufferevent *bev, void *arg)
 	}
 	if (pt->sess != NULL && pt->sess->paused)
 		port_tcp_input(pt);
+	port_unpause(pt);
 }
 
 /* End the session because the channel's peer is gone. */
@@ -747,7 +754,8 @@ port_open(struct port *pt, struct bufferevent *client)
 void
 port_shutdown(struct port *pt)
 {
-	struct timeval	 tv = { VIOS_DRAIN_MS / 1000, (VIOS_DRAIN_MS % 1000) * 1000 };
+	struct timeval	 tv = { VIOS_SHUTDOWN_MS / 1000,
+			    (VIOS_SHUTDOWN_MS % 1000) * 1000 };
 	struct proto_in	 in = { .ev = PROTO_EV_TCP_ERROR, .caps = -1 };
 
 	if (pt->bev == NULL || pt->down) {

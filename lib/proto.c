@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * proto.c: the session negotiation of doc/protocol.md sections 2 and 4 for
+ * proto.c: the session negotiation of doc/protocol.md sections 4 to 7 for
  * both roles, as a pure function of (state, input).  Each handler appends
  * actions to a struct proto_out; the caller carries them out in order.
  * Frames reach here whole; their payload is the caller's to deliver or
@@ -145,6 +145,13 @@ established_frame(struct proto *p, const struct proto_in *in,
 static void
 host_syn(struct proto *p, const struct proto_in *in, struct proto_out *out)
 {
+	/*
+	 * The guest resends its SYN once after a stale RESET: the session it
+	 * asks for is the one being opened, not a new one.
+	 */
+	if ((p->state == PROTO_CONNECTING || p->state == PROTO_SYN_RCVD) &&
+	    in->hdr.gtok == p->gtok)
+		return ignore(out, "repeated SYN of the session being opened");
 	if (p->state != PROTO_IDLE)
 		end(p, out, false, "superseded by a new SYN");
 	p->gtok = in->hdr.gtok;
@@ -184,8 +191,12 @@ host_frame(struct proto *p, const struct proto_in *in, struct proto_out *out)
 {
 	const struct frame_hdr	*h = &in->hdr;
 
-	if (h->ctrl == VIOS_SYN)
+	if (h->ctrl == VIOS_SYN) {
+		/* No guest picks a reserved token: not a session, end none. */
+		if (frame_token_reserved(h->gtok))
+			return ignore(out, "SYN with a reserved guest token");
 		return host_syn(p, in, out);
+	}
 	switch (p->state) {
 	case PROTO_IDLE:
 		return host_unknown(p, h, out);
@@ -282,13 +293,13 @@ guest_syn_sent(struct proto *p, const struct proto_in *in,
 	if (h->ctrl == VIOS_SYNACK && h->gtok == p->gtok) {
 		p->htok = h->htok;
 		p->caps = in->caps >= 0 ? (unsigned)in->caps & p->cfg->caps : 0;
-		act(out, PROTO_ACT_TIMER_STOP);
 		if (p->tcp_gone) {
 			/* The client left during the handshake: end it properly. */
 			act_send(out, VIOS_RESET, p->gtok, p->htok, -1);
 			end(p, out, true, "client left during the handshake");
 			return;
 		}
+		act(out, PROTO_ACT_TIMER_STOP);
 		p->state = PROTO_ESTABLISHED;
 		act_send(out, VIOS_ACK, p->gtok, p->htok, -1);
 		act(out, PROTO_ACT_TCP_START);

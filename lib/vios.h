@@ -54,12 +54,17 @@
 #define VIOS_CHAN_OUT_HIGH	(256 * 1024)	/* channel output, bytes */
 #define VIOS_TCP_OUT_HIGH	(256 * 1024)	/* TCP output, bytes */
 #define VIOS_OUT_LOW_DIV	2		/* resume below HIGH / 2 */
+/* Channel output past this holds only control frames a peer did not read:
+ * stop reading that peer until it does. */
+#define VIOS_CHAN_OUT_MAX	(2 * VIOS_CHAN_OUT_HIGH)
 
 /* Timeouts, milliseconds. */
 #define VIOS_HANDSHAKE_MS	30000	/* guest: SYN -> SYNACK */
 #define VIOS_ACK_MS		30000	/* host: SYNACK -> ACK */
 #define VIOS_CONNECT_MS		10000	/* host: service connect */
 #define VIOS_DRAIN_MS		10000	/* no write progress: stop draining output */
+/* Exit: the whole channel drain is cut off (doc/protocol.md section 8). */
+#define VIOS_SHUTDOWN_MS	5000
 
 /* Reconnect back-off for channels that are missing or busy, milliseconds. */
 #define VIOS_BACKOFF_MIN_MS	100
