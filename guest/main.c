@@ -527,7 +527,7 @@ guest_stop(void *arg)
 {
 	struct guest_ctx	*ctx = arg;
 	struct gchan		*gc;
-	struct timeval		 tv = { VIOS_DRAIN_MS / 1000 + 1, 0 };
+	struct timeval		 tv = { VIOS_SHUTDOWN_MS / 1000 + 1, 0 };
 
 	if (ctx->stopping) {
 		event_base_loopexit(ctx->base, NULL);

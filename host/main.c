@@ -380,7 +380,7 @@ host_stop(void *arg)
 	struct host_ctx	*ctx = arg;
 	struct guest	*g;
 	struct hchan	*hc;
-	struct timeval	 tv = { VIOS_DRAIN_MS / 1000 + 1, 0 };
+	struct timeval	 tv = { VIOS_SHUTDOWN_MS / 1000 + 1, 0 };
 
 	if (ctx->stopping) {
 		event_base_loopexit(ctx->base, NULL);

@@ -32,6 +32,8 @@ enum {
 	CMDLINE_OPT_LEVEL,
 	CMDLINE_OPT_MATCH,
 	CMDLINE_OPT_SYSLOG,
+	CMDLINE_OPT_HELP,		/* not 'h': "--help=x" is reported */
+	CMDLINE_OPT_VERSION,		/* as such, not as "-h" */
 	CMDLINE_OPT_SPEC = 512		/* + index into spec->opts */
 };
 
@@ -257,8 +259,10 @@ cmdline_parse(const struct cmdline_spec *spec, int argc, char **argv,
 	    CMDLINE_OPT_MATCH };
 	lo[n++] = (struct option){ "syslog", no_argument, NULL,
 	    CMDLINE_OPT_SYSLOG };
-	lo[n++] = (struct option){ "help", no_argument, NULL, 'h' };
-	lo[n++] = (struct option){ "version", no_argument, NULL, 'V' };
+	lo[n++] = (struct option){ "help", no_argument, NULL,
+	    CMDLINE_OPT_HELP };
+	lo[n++] = (struct option){ "version", no_argument, NULL,
+	    CMDLINE_OPT_VERSION };
 	for (i = 0; i < nspec; i++)
 		lo[n++] = (struct option){ spec->opts[i].name,
 		    spec->opts[i].arg != NULL ? required_argument : no_argument,
@@ -270,10 +274,12 @@ cmdline_parse(const struct cmdline_spec *spec, int argc, char **argv,
 	while ((c = getopt_long(argc, argv, ":hV", lo, NULL)) != -1) {
 		switch (c) {
 		case 'h':
+		case CMDLINE_OPT_HELP:
 			cmdline_usage(spec, stdout);
 			rc = cmdline_printed(spec);
 			goto out;
 		case 'V':
+		case CMDLINE_OPT_VERSION:
 			printf("%s %s\n", spec->prog, PACKAGE_VERSION);
 			rc = cmdline_printed(spec);
 			goto out;

@@ -77,6 +77,7 @@ struct port {
 	bool			 notify_input;	/* frames wait in a resumed channel */
 	bool			 shutting;	/* port_shutdown() in progress */
 	bool			 notify_drained;
+	bool			 drained;	/* ops->drained due: once per shutdown */
 	bool			 in_input;	/* port_input() running */
 };
 
@@ -566,9 +567,13 @@ port_chan_lost(struct port *pt)
 	pt->paused = false;
 }
 
+/* Once: the drain is done both when output empties and at the peer's EOF. */
 static void
 port_notify_drained(struct port *pt)
 {
+	if (pt->drained)
+		return;
+	pt->drained = true;
 	pt->notify_drained = true;
 	event_active(pt->notify, 0, 0);
 }
@@ -758,6 +763,7 @@ port_shutdown(struct port *pt)
 			    (VIOS_SHUTDOWN_MS % 1000) * 1000 };
 	struct proto_in	 in = { .ev = PROTO_EV_TCP_ERROR, .caps = -1 };
 
+	pt->drained = false;
 	if (pt->bev == NULL || pt->down) {
 		port_notify_drained(pt);
 		return;

@@ -1077,3 +1077,52 @@ tl_proc_cpu_ms(pid_t pid)
 	}
 	return (long)((ut + st) * TL_MS_PER_S / (unsigned long)tck);
 }
+
+/* --- helper children ---------------------------------------------------- */
+
+#define TL_KEEP_MAX	8	/* fds a tl_fork() child may keep */
+
+pid_t
+tl_fork(const int *keep, int n)
+{
+	int	 kv[TL_KEEP_MAX];
+	pid_t	 pid, parent = getpid();
+
+	if (n < 0 || n > TL_KEEP_MAX) {
+		errno = EINVAL;
+		return -1;
+	}
+	if ((pid = fork()) != 0)
+		return pid;
+	if (tl_child_init(parent) == -1)
+		_exit(1);
+	if (n > 0)
+		memcpy(kv, keep, (size_t)n * sizeof(kv[0]));
+	tl_close_others(kv, n);
+	return 0;
+}
+
+pid_t
+tl_echo_server_at(uint16_t port)
+{
+	struct sockaddr_in	 sin;
+	pid_t			 pid;
+	int			 lfd, one = 1;
+
+	if ((lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+		return -1;
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	sin.sin_port = htons(port);
+	if (setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ==
+	    -1 || bind(lfd, (struct sockaddr *)&sin, sizeof(sin)) == -1 ||
+	    listen(lfd, SOMAXCONN) == -1 || (pid = tl_fork(&lfd, 1)) == -1) {
+		tl_close(&lfd);
+		return -1;
+	}
+	if (pid == 0)
+		tl_echo_loop(lfd);
+	tl_close(&lfd);
+	return pid;
+}

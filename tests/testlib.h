@@ -150,4 +150,14 @@ long	 tl_proc_rss_kb(pid_t pid);
 int	 tl_proc_nfds(pid_t pid);
 long	 tl_proc_cpu_ms(pid_t pid);
 
+/*
+ * Helper children.  tl_fork() is fork() for a child that dies with the
+ * test, has default signals and holds only fds 0-2 and the n in keep; it
+ * returns 0 in the child, which must end with _exit().  tl_echo_server_at()
+ * is tl_echo_server() on a given port: a service that comes back where it
+ * was (-1 when the port cannot be bound).
+ */
+pid_t	 tl_fork(const int *keep, int n);
+pid_t	 tl_echo_server_at(uint16_t port);
+
 #endif /* TESTLIB_H */
