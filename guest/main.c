@@ -76,13 +76,10 @@ struct guest_ctx {
 	struct evconnlistener	*listener;
 	struct event		*accept_retry;
 	struct event		*sigio;
-	struct event		*stop_timer;
-	struct daemon_signals	*sigs;
+	struct daemon		*daemon;
 	TAILQ_HEAD(, gchan)	 chans;
 	TAILQ_HEAD(, waiter)	 waiters;
 	int			 nwaiters;
-	int			 draining;
-	bool			 stopping;
 };
 
 static int
@@ -94,6 +91,14 @@ guest_set_listen_addr(void *arg, const char *val, const char **errstr)
 
 	if (evutil_parse_sockaddr_port(val, (struct sockaddr *)&ss, &len) != 0) {
 		*errstr = "not an IPv4 or IPv6 address";
+		return -1;
+	}
+	/* The port is --port's alone; "ADDR:PORT" would silently lose it. */
+	if ((ss.ss_family == AF_INET &&
+	    ((struct sockaddr_in *)&ss)->sin_port != 0) ||
+	    (ss.ss_family == AF_INET6 &&
+	    ((struct sockaddr_in6 *)&ss)->sin6_port != 0)) {
+		*errstr = "give the address only; the port goes in --port";
 		return -1;
 	}
 	ctx->listen_addr = val;
@@ -402,11 +407,9 @@ guest_chan_down(struct chan *c, void *arg, int err)
 static void
 guest_chan_drained(struct chan *c, void *arg)
 {
-	struct gchan		*gc = arg;
-	struct guest_ctx	*ctx = gc->ctx;
+	struct gchan	*gc = arg;
 
-	if (--ctx->draining == 0)
-		event_base_loopexit(ctx->base, NULL);
+	daemon_chan_drained(gc->ctx->daemon);
 }
 
 static const struct chan_ops guest_chan_ops = {
@@ -512,42 +515,20 @@ guest_root_cb(enum dirwatch_ev ev, const char *name, void *arg)
 	}
 }
 
-static void
-guest_stop_timeout_cb(evutil_socket_t fd, short what, void *arg)
-{
-	struct guest_ctx	*ctx = arg;
-
-	log_notice("%d channels did not drain in time", ctx->draining);
-	event_base_loopexit(ctx->base, NULL);
-}
-
 /* SIGTERM/SIGINT: stop accepting, end sessions, drain, exit. */
 static void
 guest_stop(void *arg)
 {
 	struct guest_ctx	*ctx = arg;
 	struct gchan		*gc;
-	struct timeval		 tv = { VIOS_SHUTDOWN_MS / 1000 + 1, 0 };
 
-	if (ctx->stopping) {
-		event_base_loopexit(ctx->base, NULL);
-		return;
-	}
-	ctx->stopping = true;
 	evconnlistener_disable(ctx->listener);
 	evtimer_del(ctx->accept_retry);
 	while (!TAILQ_EMPTY(&ctx->waiters))
 		waiter_free(TAILQ_FIRST(&ctx->waiters));
-	ctx->draining = 1;	/* held until every channel was asked */
-	TAILQ_FOREACH(gc, &ctx->chans, entry) {
-		if (!chan_open(gc->chan))
-			continue;
-		ctx->draining++;
-		chan_shutdown(gc->chan);
-	}
-	evtimer_add(ctx->stop_timer, &tv);
-	if (--ctx->draining == 0)
-		event_base_loopexit(ctx->base, NULL);
+	TAILQ_FOREACH(gc, &ctx->chans, entry)
+		if (chan_open(gc->chan))
+			daemon_stop_chan(ctx->daemon, gc->chan);
 }
 
 static void
@@ -556,8 +537,6 @@ guest_rescan(void *arg)
 	struct guest_ctx	*ctx = arg;
 	struct gchan		*gc;
 
-	if (ctx->stopping)
-		return;
 	rootwatch_rescan(ctx->root);
 	TAILQ_FOREACH(gc, &ctx->chans, entry) {
 		if (!chan_open(gc->chan))
@@ -614,7 +593,6 @@ main(int argc, char *argv[])
 {
 	struct guest_ctx	 ctx;
 	struct daemon_sigs	 sigs = guest_sigs;
-	struct stat		 st;
 
 	memset(&ctx, 0, sizeof(ctx));
 	TAILQ_INIT(&ctx.chans);
@@ -634,16 +612,9 @@ main(int argc, char *argv[])
 	case CMDLINE_ERROR:
 		return EXIT_FAILURE;
 	}
-	if (stat(ctx.opt.dir, &st) == -1) {
-		fprintf(stderr, "%s: host directory %s: %s\n", guest_spec.prog,
-		    ctx.opt.dir, strerror(errno));
+	if (daemon_check_dir(guest_spec.prog, "host directory",
+	    ctx.opt.dir) == -1)
 		return EXIT_FAILURE;
-	}
-	if (!S_ISDIR(st.st_mode)) {
-		fprintf(stderr, "%s: host directory %s: not a directory\n",
-		    guest_spec.prog, ctx.opt.dir);
-		return EXIT_FAILURE;
-	}
 	daemon_setup(guest_spec.prog, &ctx.opt, GUEST_EXPECTED_FDS);
 
 	if ((ctx.base = event_base_new()) == NULL)
@@ -657,13 +628,11 @@ main(int argc, char *argv[])
 	if ((ctx.dw = dirwatch_new(ctx.base)) == NULL)
 		fatal("inotify");
 	ctx.accept_retry = evtimer_new(ctx.base, guest_accept_retry_cb, &ctx);
-	ctx.stop_timer = evtimer_new(ctx.base, guest_stop_timeout_cb, &ctx);
 	ctx.sigio = evsignal_new(ctx.base, SIGIO, guest_sigio_cb, &ctx);
-	if (ctx.accept_retry == NULL || ctx.stop_timer == NULL ||
-	    ctx.sigio == NULL || evsignal_add(ctx.sigio, NULL) == -1)
+	if (ctx.accept_retry == NULL || ctx.sigio == NULL || evsignal_add(ctx.sigio, NULL) == -1)
 		fatalx("cannot create events");
 	sigs.arg = &ctx;
-	ctx.sigs = daemon_signals_new(ctx.base, &sigs);
+	ctx.daemon = daemon_new(ctx.base, &sigs);
 	if ((ctx.root = rootwatch_new(ctx.base, ctx.dw, ctx.opt.dir,
 	    guest_root_cb, &ctx)) == NULL)
 		fatal("cannot watch %s", ctx.opt.dir);
@@ -676,10 +645,9 @@ main(int argc, char *argv[])
 		waiter_free(TAILQ_FIRST(&ctx.waiters));
 	guest_drop_chans(&ctx);
 	rootwatch_free(ctx.root);
-	daemon_signals_free(ctx.sigs);
+	daemon_free(ctx.daemon);
 	event_free(ctx.sigio);
 	event_free(ctx.accept_retry);
-	event_free(ctx.stop_timer);
 	evconnlistener_free(ctx.listener);
 	dirwatch_free(ctx.dw);
 	event_base_free(ctx.base);

@@ -65,11 +65,8 @@ struct host_ctx {
 	struct proto_cfg	 cfg;
 	struct dirwatch		*dw;
 	struct rootwatch	*root;		/* guest_dir */
-	struct event		*stop_timer;
-	struct daemon_signals	*sigs;
+	struct daemon		*daemon;
 	TAILQ_HEAD(, guest)	 guests;
-	int			 draining;	/* channels still draining at exit */
-	bool			 stopping;
 };
 
 static int
@@ -81,6 +78,14 @@ host_set_service_addr(void *arg, const char *val, const char **errstr)
 
 	if (evutil_parse_sockaddr_port(val, (struct sockaddr *)&ss, &len) != 0) {
 		*errstr = "not an IPv4 or IPv6 address";
+		return -1;
+	}
+	/* The port is --port's alone; "ADDR:PORT" would silently lose it. */
+	if ((ss.ss_family == AF_INET &&
+	    ((struct sockaddr_in *)&ss)->sin_port != 0) ||
+	    (ss.ss_family == AF_INET6 &&
+	    ((struct sockaddr_in6 *)&ss)->sin6_port != 0)) {
+		*errstr = "give the address only; the port goes in --port";
 		return -1;
 	}
 	ctx->service_addr = val;
@@ -172,10 +177,8 @@ static void
 host_chan_drained(struct chan *c, void *arg)
 {
 	struct hchan	*hc = arg;
-	struct host_ctx	*ctx = hc->guest->ctx;
 
-	if (--ctx->draining == 0)
-		event_base_loopexit(ctx->base, NULL);
+	daemon_chan_drained(hc->guest->ctx->daemon);
 }
 
 static const struct chan_ops host_chan_ops = {
@@ -364,15 +367,6 @@ host_root_cb(enum dirwatch_ev ev, const char *name, void *arg)
 	}
 }
 
-static void
-host_stop_timeout_cb(evutil_socket_t fd, short what, void *arg)
-{
-	struct host_ctx	*ctx = arg;
-
-	log_notice("%d channels did not drain in time", ctx->draining);
-	event_base_loopexit(ctx->base, NULL);
-}
-
 /* SIGTERM/SIGINT: end every session, drain channel output, then exit. */
 static void
 host_stop(void *arg)
@@ -380,24 +374,11 @@ host_stop(void *arg)
 	struct host_ctx	*ctx = arg;
 	struct guest	*g;
 	struct hchan	*hc;
-	struct timeval	 tv = { VIOS_SHUTDOWN_MS / 1000 + 1, 0 };
 
-	if (ctx->stopping) {
-		event_base_loopexit(ctx->base, NULL);
-		return;
-	}
-	ctx->stopping = true;
-	ctx->draining = 1;	/* held until every channel was asked */
 	TAILQ_FOREACH(g, &ctx->guests, entry)
-		TAILQ_FOREACH(hc, &g->chans, entry) {
-			if (!chan_open(hc->chan))
-				continue;
-			ctx->draining++;
-			chan_shutdown(hc->chan);
-		}
-	evtimer_add(ctx->stop_timer, &tv);
-	if (--ctx->draining == 0)
-		event_base_loopexit(ctx->base, NULL);
+		TAILQ_FOREACH(hc, &g->chans, entry)
+			if (chan_open(hc->chan))
+				daemon_stop_chan(ctx->daemon, hc->chan);
 }
 
 static void
@@ -407,8 +388,6 @@ host_rescan(void *arg)
 	struct guest	*g;
 	struct hchan	*hc;
 
-	if (ctx->stopping)
-		return;
 	rootwatch_rescan(ctx->root);
 	TAILQ_FOREACH(g, &ctx->guests, entry) {
 		dirwatch_rescan(g->dir);
@@ -447,7 +426,6 @@ main(int argc, char *argv[])
 {
 	struct host_ctx		 ctx;
 	struct daemon_sigs	 sigs = host_sigs;
-	struct stat		 st;
 
 	memset(&ctx, 0, sizeof(ctx));
 	TAILQ_INIT(&ctx.guests);
@@ -465,16 +443,9 @@ main(int argc, char *argv[])
 	case CMDLINE_ERROR:
 		return EXIT_FAILURE;
 	}
-	if (stat(ctx.opt.dir, &st) == -1) {
-		fprintf(stderr, "%s: guest directory %s: %s\n", host_spec.prog,
-		    ctx.opt.dir, strerror(errno));
+	if (daemon_check_dir(host_spec.prog, "guest directory",
+	    ctx.opt.dir) == -1)
 		return EXIT_FAILURE;
-	}
-	if (!S_ISDIR(st.st_mode)) {
-		fprintf(stderr, "%s: guest directory %s: not a directory\n",
-		    host_spec.prog, ctx.opt.dir);
-		return EXIT_FAILURE;
-	}
 	daemon_setup(host_spec.prog, &ctx.opt,
 	    HOST_EXPECTED_CHANS * HOST_FDS_PER_CHAN);
 	host_resolve_service(&ctx);
@@ -483,11 +454,8 @@ main(int argc, char *argv[])
 		fatalx("cannot create the event base");
 	if ((ctx.dw = dirwatch_new(ctx.base)) == NULL)
 		fatal("inotify");
-	if ((ctx.stop_timer = evtimer_new(ctx.base, host_stop_timeout_cb,
-	    &ctx)) == NULL)
-		fatalx("cannot create timers");
 	sigs.arg = &ctx;
-	ctx.sigs = daemon_signals_new(ctx.base, &sigs);
+	ctx.daemon = daemon_new(ctx.base, &sigs);
 	if ((ctx.root = rootwatch_new(ctx.base, ctx.dw, ctx.opt.dir,
 	    host_root_cb, &ctx)) == NULL)
 		fatal("cannot watch %s", ctx.opt.dir);
@@ -498,8 +466,7 @@ main(int argc, char *argv[])
 
 	host_drop_guests(&ctx);
 	rootwatch_free(ctx.root);
-	daemon_signals_free(ctx.sigs);
-	event_free(ctx.stop_timer);
+	daemon_free(ctx.daemon);
 	dirwatch_free(ctx.dw);
 	event_base_free(ctx.base);
 	log_info("exiting");

@@ -18,6 +18,7 @@
 
 #include "chan.h"
 #include "log.h"
+#include "util.h"
 
 struct chan {
 	struct event_base	*base;
@@ -29,6 +30,7 @@ struct chan {
 	struct event		*retry;
 	int			 fd;
 	unsigned		 backoff_ms;	/* next delay; 0: none yet */
+	uint64_t		 opened_ms;	/* when the fd was last opened */
 };
 
 static struct bufferevent *
@@ -108,7 +110,7 @@ chan_try_open(struct chan *c)
 		return;
 	}
 	c->fd = fd;
-	c->backoff_ms = 0;
+	c->opened_ms = util_now_ms();
 	log_debug("%s: channel open", c->name);
 }
 
@@ -163,6 +165,11 @@ chan_reopen(struct chan *c, bool delay)
 {
 	struct timeval	 tv;
 
+	/* A channel that stayed up a while starts the back-off afresh; one
+	 * that drops as soon as it opens keeps backing off. */
+	if (c->fd != -1 &&
+	    util_now_ms() - c->opened_ms >= VIOS_BACKOFF_MAX_MS)
+		c->backoff_ms = 0;
 	chan_close_fd(c);
 	if (!delay) {
 		evtimer_del(c->retry);

@@ -1,22 +1,49 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * daemon.c: start-up chores and signal events common to both daemons.
- * Signal handlers are libevent signal events, so the callbacks run in
- * the loop like any other event and may do real work.
+ * daemon.c: start-up chores, signal events and the exit drain common to
+ * both daemons.  Signal handlers are libevent signal events, so the
+ * callbacks run in the loop like any other event and may do real work.
+ * A second SIGTERM ends the loop at once.
  */
 #include "config.h"
 
+#include <sys/stat.h>
+
+#include <errno.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "daemon.h"
 #include "log.h"
 #include "util.h"
 
-struct daemon_signals {
+struct daemon {
+	struct event_base	*base;
 	struct daemon_sigs	 cbs;
 	struct event		*ev[4];
+	struct event		*stop_timer;	/* exit even if not drained */
+	int			 draining;	/* channels not drained yet */
+	bool			 stopping;
 };
+
+int
+daemon_check_dir(const char *prog, const char *what, const char *dir)
+{
+	struct stat	 st;
+
+	if (stat(dir, &st) == -1) {
+		fprintf(stderr, "%s: %s %s: %s\n", prog, what, dir,
+		    strerror(errno));
+		return -1;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		fprintf(stderr, "%s: %s %s: not a directory\n", prog, what, dir);
+		return -1;
+	}
+	return 0;
+}
 
 void
 daemon_setup(const char *ident, const struct cmdline_common *common,
@@ -37,53 +64,107 @@ daemon_setup(const char *ident, const struct cmdline_common *common,
 }
 
 static void
+daemon_stop_timeout_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct daemon	*d = arg;
+
+	log_notice("%d channels did not drain in time", d->draining);
+	event_base_loopexit(d->base, NULL);
+}
+
+/* TERM/INT: drain every channel the owner names, then exit. */
+static void
+daemon_stop(struct daemon *d)
+{
+	struct timeval	 tv = { VIOS_SHUTDOWN_MS / 1000,
+			    (VIOS_SHUTDOWN_MS % 1000) * 1000 };
+
+	if (d->stopping) {
+		event_base_loopexit(d->base, NULL);
+		return;
+	}
+	d->stopping = true;
+	d->draining = 1;	/* held until every channel was asked */
+	d->cbs.stop(d->cbs.arg);
+	evtimer_add(d->stop_timer, &tv);
+	daemon_chan_drained(d);
+}
+
+void
+daemon_stop_chan(struct daemon *d, struct chan *c)
+{
+	d->draining++;
+	chan_shutdown(c);
+}
+
+void
+daemon_chan_drained(struct daemon *d)
+{
+	if (--d->draining == 0)
+		event_base_loopexit(d->base, NULL);
+}
+
+bool
+daemon_stopping(const struct daemon *d)
+{
+	return d->stopping;
+}
+
+static void
 daemon_signal_cb(evutil_socket_t sig, short what, void *arg)
 {
-	struct daemon_signals	*ds = arg;
+	struct daemon	*d = arg;
 
 	switch (sig) {
 	case SIGTERM:
 	case SIGINT:
 		log_info("signal %d: shutting down", (int)sig);
-		ds->cbs.stop(ds->cbs.arg);
+		daemon_stop(d);
 		break;
 	case SIGHUP:
+		if (d->stopping)
+			break;
 		log_info("SIGHUP: rescanning");
-		ds->cbs.rescan(ds->cbs.arg);
+		d->cbs.rescan(d->cbs.arg);
 		break;
 	case SIGUSR1:
-		ds->cbs.dump(ds->cbs.arg);
+		d->cbs.dump(d->cbs.arg);
 		break;
 	}
 }
 
-struct daemon_signals *
-daemon_signals_new(struct event_base *base, const struct daemon_sigs *cbs)
+struct daemon *
+daemon_new(struct event_base *base, const struct daemon_sigs *cbs)
 {
 	static const int	 sigs[4] = { SIGTERM, SIGINT, SIGHUP, SIGUSR1 };
-	struct daemon_signals	*ds;
+	struct daemon		*d;
 	int			 i;
 
-	if ((ds = calloc(1, sizeof(*ds))) == NULL)
+	if ((d = calloc(1, sizeof(*d))) == NULL)
 		fatal("calloc");
-	ds->cbs = *cbs;
+	d->base = base;
+	d->cbs = *cbs;
+	if ((d->stop_timer = evtimer_new(base, daemon_stop_timeout_cb, d)) ==
+	    NULL)
+		fatalx("cannot create the exit timer");
 	for (i = 0; i < 4; i++) {
-		ds->ev[i] = evsignal_new(base, sigs[i], daemon_signal_cb, ds);
-		if (ds->ev[i] == NULL || evsignal_add(ds->ev[i], NULL) == -1)
+		d->ev[i] = evsignal_new(base, sigs[i], daemon_signal_cb, d);
+		if (d->ev[i] == NULL || evsignal_add(d->ev[i], NULL) == -1)
 			fatalx("cannot register signal %d", sigs[i]);
 	}
-	return ds;
+	return d;
 }
 
 void
-daemon_signals_free(struct daemon_signals *ds)
+daemon_free(struct daemon *d)
 {
 	int	 i;
 
-	if (ds == NULL)
+	if (d == NULL)
 		return;
 	for (i = 0; i < 4; i++)
-		if (ds->ev[i] != NULL)
-			event_free(ds->ev[i]);
-	free(ds);
+		if (d->ev[i] != NULL)
+			event_free(d->ev[i]);
+	event_free(d->stop_timer);
+	free(d);
 }

@@ -1,25 +1,38 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * daemon.h: process set-up both daemons share: logging, SIGPIPE, the
- * descriptor limit, and the signals TERM/INT (exit), HUP (rescan) and USR1
- * (state dump) delivered through the event loop.
+ * daemon.h: process life both daemons share: start-up checks, logging,
+ * SIGPIPE, the descriptor limit; the signals TERM/INT (exit), HUP (rescan)
+ * and USR1 (state dump) delivered through the event loop; and the exit
+ * itself: every open channel drains, then the loop ends, or after
+ * VIOS_SHUTDOWN_MS at the latest.  struct daemon owns its signal events
+ * and exit timer.
  */
 #ifndef DAEMON_H
 #define DAEMON_H
 
+#include <stdbool.h>
+
 #include <event2/event.h>
 
+#include "chan.h"
 #include "cmdline.h"
 
 struct daemon_sigs {
-	void	(*stop)(void *arg);	/* SIGTERM, SIGINT */
+	/* SIGTERM, SIGINT: call daemon_stop_chan() for each open channel. */
+	void	(*stop)(void *arg);
 	void	(*rescan)(void *arg);	/* SIGHUP */
 	void	(*dump)(void *arg);	/* SIGUSR1 */
 	void	*arg;
 };
 
-struct daemon_signals;
+struct daemon;
 
+/*
+ * Before anything else: dir must be a directory (what names it in the
+ * message).  Prints one line and returns -1 if not.
+ */
+int		 daemon_check_dir(const char *prog, const char *what,
+		    const char *dir);
 /*
  * Start logging per common, ignore SIGPIPE, raise the soft descriptor
  * limit to the hard one and warn when it is below want.
@@ -27,8 +40,13 @@ struct daemon_signals;
 void		 daemon_setup(const char *ident, const struct cmdline_common *common,
 		    unsigned long long want_fds);
 /* Register the signal events on base; fatal on failure (start-up). */
-struct daemon_signals *daemon_signals_new(struct event_base *base,
-		    const struct daemon_sigs *cbs);
-void		 daemon_signals_free(struct daemon_signals *ds);
+struct daemon	*daemon_new(struct event_base *base, const struct daemon_sigs *cbs);
+void		 daemon_free(struct daemon *d);
+
+/* From the stop callback: drain c and count it until chan_ops.drained. */
+void		 daemon_stop_chan(struct daemon *d, struct chan *c);
+/* From chan_ops.drained: one channel less to wait for. */
+void		 daemon_chan_drained(struct daemon *d);
+bool		 daemon_stopping(const struct daemon *d);
 
 #endif /* DAEMON_H */

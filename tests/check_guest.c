@@ -1854,6 +1854,7 @@ START_TEST(t_cmdline_bad)
 		{ "--handshake-timeout", "", NULL },
 		{ "--handshake-timeout", "99999999999999999999ms", NULL },
 		{ "--listen-addr", "not-an-address", NULL },
+		{ "--listen-addr", "[::1]:5672", NULL },
 		{ "--port", "0", NULL },
 		{ "--port", "65536", NULL },
 		{ "--log-level", "LOUD", NULL },

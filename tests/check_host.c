@@ -2142,6 +2142,8 @@ START_TEST(t_cmdline)
 			{ "--guest-dir", r, "--service-addr", "300.1.2.3",
 			    NULL },
 			{ "--guest-dir", r, "--service-addr", "", NULL },
+			{ "--guest-dir", r, "--service-addr",
+			    "127.0.0.1:9999", NULL },
 			{ "--guest-dir", r, "--ack-timeout", "5x", NULL },
 			{ "--guest-dir", r, "--connect-timeout", "-1s", NULL },
 			{ "--guest-dir", m, NULL },
