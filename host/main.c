@@ -32,7 +32,9 @@
 #include "daemon.h"
 #include "dirwatch.h"
 #include "log.h"
+#include "json.h"
 #include "rootwatch.h"
+#include "status.h"
 #include "util.h"
 
 /* Descriptors per channel: the channel socket and a service connection. */
@@ -66,6 +68,9 @@ struct host_ctx {
 	struct dirwatch		*dw;
 	struct rootwatch	*root;		/* guest_dir */
 	struct daemon		*daemon;
+	const char		*status_path;	/* --status-socket */
+	struct status		*status;
+	uint64_t		 start_ms;
 	TAILQ_HEAD(, guest)	 guests;
 };
 
@@ -108,6 +113,19 @@ host_set_ack_timeout(void *arg, const char *val, const char **errstr)
 	return util_parse_ms(val, 1, 3600 * 1000, &ctx->cfg.ack_ms, errstr);
 }
 
+static int
+host_set_status_socket(void *arg, const char *val, const char **errstr)
+{
+	struct host_ctx	*ctx = arg;
+
+	if (*val != '/') {
+		*errstr = "give an absolute path";
+		return -1;
+	}
+	ctx->status_path = val;
+	return 0;
+}
+
 static const struct cmdline_opt host_opts[] = {
 	{ "service-addr", "ADDR", "address of the service (default 127.0.0.1); "
 	    "guests can reach only this address and port",
@@ -116,6 +134,9 @@ static const struct cmdline_opt host_opts[] = {
 	    "e.g. 10s or 500ms (default 10s)", host_set_connect_timeout },
 	{ "ack-timeout", "DURATION", "how long a guest may take to ACK a "
 	    "session (default 30s)", host_set_ack_timeout },
+	{ "status-socket", "PATH", "answer connections on this UNIX socket "
+	    "with the daemon's state as JSON (see vios-proxy-status)",
+	    host_set_status_socket },
 	{ NULL, NULL, NULL, NULL }
 };
 
@@ -415,6 +436,44 @@ host_dump(void *arg)
 	    ctx->service_addr, ctx->opt.port);
 }
 
+/* The status socket's document: the daemon, then each guest's channels. */
+static void
+host_status_fill(struct evbuffer *out, void *arg)
+{
+	struct host_ctx	*ctx = arg;
+	struct guest	*g;
+	struct hchan	*hc;
+	char		 service[128];
+	int		 gfirst = 1, cfirst;
+
+	snprintf(service, sizeof(service), "%s port %u", ctx->service_addr,
+	    ctx->opt.port);
+	evbuffer_add(out, "{", 1);
+	json_str(out, "daemon", "vios-proxy-host", 1);
+	json_str(out, "version", PACKAGE_VERSION, 0);
+	json_u64(out, "pid", (uint64_t)getpid(), 0);
+	json_u64(out, "uptime_ms", util_now_ms() - ctx->start_ms, 0);
+	json_str(out, "guest_dir", ctx->opt.dir, 0);
+	json_str(out, "service", service, 0);
+	json_bool(out, "stopping", daemon_stopping(ctx->daemon), 0);
+	evbuffer_add_printf(out, ",\"guests\":[");
+	TAILQ_FOREACH(g, &ctx->guests, entry) {
+		evbuffer_add_printf(out, "%s{", gfirst ? "" : ",");
+		gfirst = 0;
+		json_str(out, "name", g->name, 1);
+		evbuffer_add_printf(out, ",\"channels\":[");
+		cfirst = 1;
+		TAILQ_FOREACH(hc, &g->chans, entry) {
+			if (!cfirst)
+				evbuffer_add(out, ",", 1);
+			cfirst = 0;
+			port_json(chan_port(hc->chan), out);
+		}
+		evbuffer_add(out, "]}", 2);
+	}
+	evbuffer_add(out, "]}", 2);
+}
+
 static const struct daemon_sigs host_sigs = {
 	.stop = host_stop,
 	.rescan = host_rescan,
@@ -456,6 +515,14 @@ main(int argc, char *argv[])
 		fatal("inotify");
 	sigs.arg = &ctx;
 	ctx.daemon = daemon_new(ctx.base, &sigs);
+	ctx.start_ms = util_now_ms();
+	if (ctx.status_path != NULL &&
+	    (ctx.status = status_new(ctx.base, ctx.status_path,
+	    host_status_fill, &ctx)) == NULL) {
+		log_error("status socket %s: %s", ctx.status_path,
+		    strerror(errno));
+		return EXIT_FAILURE;
+	}
 	if ((ctx.root = rootwatch_new(ctx.base, ctx.dw, ctx.opt.dir,
 	    host_root_cb, &ctx)) == NULL)
 		fatal("cannot watch %s", ctx.opt.dir);
@@ -464,6 +531,7 @@ main(int argc, char *argv[])
 
 	event_base_dispatch(ctx.base);
 
+	status_free(ctx.status);
 	host_drop_guests(&ctx);
 	rootwatch_free(ctx.root);
 	daemon_free(ctx.daemon);

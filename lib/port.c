@@ -21,12 +21,14 @@
 #include <linux/sockios.h>
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include <event2/buffer.h>
 
+#include "json.h"
 #include "port.h"
 #include "token.h"
 #include "util.h"
@@ -87,6 +89,7 @@ static void	port_tcp_input(struct port *);
 static void	port_input(struct port *);
 static void	port_unpause(struct port *);
 static void	port_notify_drained(struct port *);
+static const char *port_chan_state(const struct port *);
 
 /* Free a session: its TCP bufferevent (closing the socket) and timer. */
 static void
@@ -427,9 +430,11 @@ port_step(struct port *pt, struct proto_in *in, struct evbuffer *payload,
 	struct proto_out	 out;
 	struct port_tally	 t = { 0, 0, 0 };
 	enum proto_event	 again;
+	enum proto_state	 from;
 	int			 i;
 
 	for (;;) {
+		from = pt->proto.state;
 		if (pt->sess != NULL) {
 			t.to_tcp = pt->sess->to_tcp;
 			t.from_tcp = pt->sess->from_tcp;
@@ -440,6 +445,12 @@ port_step(struct port *pt, struct proto_in *in, struct evbuffer *payload,
 			log_debug("%s: %s in %s: %s", pt->name,
 			    proto_event_name(in->ev),
 			    proto_state_name(pt->proto.state), out.note);
+		if (from != pt->proto.state && log_enabled(LOG_LVL_DEBUG))
+			log_debug("%s: session %08x/%08x: %s -> %s on %s",
+			    pt->name, pt->proto.gtok, pt->proto.htok,
+			    proto_state_name(from),
+			    proto_state_name(pt->proto.state),
+			    proto_event_name(in->ev));
 		again = PROTO_NEVENTS;
 		for (i = 0; i < out.n; i++) {
 			if (again == PROTO_NEVENTS)
@@ -824,8 +835,7 @@ port_dump(const struct port *pt, enum log_level level)
 {
 	log_msg(level, "%s: %s, %s, session %08x/%08x, %llu sessions, %llu "
 	    "errors, %llu bytes to TCP, %llu from TCP, %llu frames, %llu bytes "
-	    "skipped", pt->name,
-	    pt->bev == NULL ? "detached" : pt->down ? "peer absent" : "attached",
+	    "skipped", pt->name, port_chan_state(pt),
 	    proto_state_name(pt->proto.state), pt->proto.gtok, pt->proto.htok,
 	    (unsigned long long)pt->stats.sessions,
 	    (unsigned long long)pt->stats.errors,
@@ -833,4 +843,45 @@ port_dump(const struct port *pt, enum log_level level)
 	    (unsigned long long)pt->stats.from_tcp,
 	    (unsigned long long)pt->fstats.frames,
 	    (unsigned long long)pt->fstats.skipped);
+}
+
+/* Where the channel stands, in words (log lines and JSON). */
+static const char *
+port_chan_state(const struct port *pt)
+{
+	if (pt->bev == NULL)
+		return "detached";
+	if (pt->shutting)
+		return "draining";
+	return pt->down ? "peer absent" : "attached";
+}
+
+void
+port_json(const struct port *pt, struct evbuffer *out)
+{
+	const struct session	*s = pt->sess;
+	char			 tok[16];
+	bool			 live = pt->proto.state != PROTO_IDLE;
+
+	evbuffer_add(out, "{", 1);
+	json_str(out, "name", pt->name, 1);
+	json_str(out, "channel", port_chan_state(pt), 0);
+	json_str(out, "state", proto_state_name(pt->proto.state), 0);
+	snprintf(tok, sizeof(tok), "%08x", pt->proto.gtok);
+	json_str(out, "guest_token", live ? tok : NULL, 0);
+	snprintf(tok, sizeof(tok), "%08x", pt->proto.htok);
+	json_str(out, "host_token", live ? tok : NULL, 0);
+	json_bool(out, "fin", live && (pt->proto.caps & VIOS_CAP_FIN), 0);
+	json_u64(out, "session_bytes_to_tcp", s != NULL ? s->to_tcp : 0, 0);
+	json_u64(out, "session_bytes_from_tcp", s != NULL ? s->from_tcp : 0, 0);
+	json_u64(out, "session_ms", s != NULL ? util_now_ms() - s->start_ms : 0,
+	    0);
+	json_u64(out, "sessions", pt->stats.sessions, 0);
+	json_u64(out, "errors", pt->stats.errors, 0);
+	json_u64(out, "bytes_to_tcp", pt->stats.to_tcp, 0);
+	json_u64(out, "bytes_from_tcp", pt->stats.from_tcp, 0);
+	json_u64(out, "frames", pt->fstats.frames, 0);
+	json_u64(out, "skipped_bytes", pt->fstats.skipped, 0);
+	json_u64(out, "bad_versions", pt->fstats.bad_version, 0);
+	evbuffer_add(out, "}", 1);
 }

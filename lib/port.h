@@ -90,5 +90,7 @@ const struct port_stats *port_stats(const struct port *pt);
 
 /* One log line at level: state, tokens, counters (SIGUSR1). */
 void		 port_dump(const struct port *pt, enum log_level level);
+/* The same as a JSON object appended to out (the status socket). */
+void		 port_json(const struct port *pt, struct evbuffer *out);
 
 #endif /* PORT_H */

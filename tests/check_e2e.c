@@ -77,6 +77,7 @@ struct e2e {
 	char		 root[TMP_MAX_LEN + 16];	/* HOSTROOT */
 	char		 gdir[TMP_MAX_LEN + 32];	/* HOSTROOT.guest/vm1 */
 	char		 log[TMP_MAX_LEN + 16];		/* everyone's stderr */
+	char		 status[TMP_MAX_LEN + 16];	/* host --status-socket */
 	pid_t		 standin;
 	pid_t		 host;
 	pid_t		 guest;
@@ -252,11 +253,11 @@ standin_start(struct e2e *f, int nchans, const char *opt)
 /* Start a daemon at debug level, its stderr into the case's log. */
 static pid_t
 daemon_start(struct e2e *f, const char *prog, const char *diropt,
-    const char *dir, uint16_t port)
+    const char *dir, uint16_t port, const char *opt, const char *optarg)
 {
 	char			 num[8];
 	const char		*argv[] = { prog, diropt, dir, "--port", num,
-				    "--log-level", "debug", NULL };
+				    "--log-level", "debug", opt, optarg, NULL };
 	struct tl_spawn_opts	 o = { NULL, NULL, f->log, -1 };
 	pid_t			 pid;
 
@@ -270,13 +271,14 @@ static void
 host_start(struct e2e *f)
 {
 	f->host = daemon_start(f, HOST_PATH, "--guest-dir", f->root,
-	    f->svc_port);
+	    f->svc_port, "--status-socket", f->status);
 }
 
 static void
 guest_start(struct e2e *f)
 {
-	f->guest = daemon_start(f, GUEST_PATH, "--host-dir", f->gdir, f->port);
+	f->guest = daemon_start(f, GUEST_PATH, "--host-dir", f->gdir, f->port,
+	    NULL, NULL);
 }
 
 /*
@@ -475,6 +477,7 @@ e2e_start(struct e2e *f, int nchans, const char *standin_opt,
 	snprintf(f->root, sizeof(f->root), "%s/host", dir);
 	snprintf(f->gdir, sizeof(f->gdir), "%s/host.guest/%s", dir, VM);
 	snprintf(f->log, sizeof(f->log), "%s/e2e.log", dir);
+	snprintf(f->status, sizeof(f->status), "%s/status.sock", dir);
 	free(dir);
 
 	f->svc = svc(&f->svc_port);
@@ -1208,6 +1211,113 @@ START_TEST(t_sigterm_both)
 }
 END_TEST
 
+/* The host's status document, read from its socket into buf. */
+static void
+status_fetch(struct e2e *f, char *buf, size_t len)
+{
+	ssize_t	 n;
+	int	 fd;
+
+	TL_ASSERT_LOG((fd = tl_unix_connect(f->status, TL_TIMEOUT_MS)) != -1,
+	    f->log);
+	n = tl_read_until_eof(fd, buf, len - 1, TL_TIMEOUT_MS);
+	close(fd);
+	TL_ASSERT_LOG(n > 0, f->log);
+	buf[n] = '\0';
+}
+
+/* The JSON object of the channel whose "state" is state, copied to obj. */
+static int
+status_channel(const char *doc, const char *state, char *obj, size_t len)
+{
+	char		 key[64];
+	const char	*p, *start, *end;
+
+	snprintf(key, sizeof(key), "\"state\":\"%s\"", state);
+	if ((p = strstr(doc, key)) == NULL)
+		return -1;
+	for (start = p; start > doc && *start != '{'; start--)
+		;
+	if ((end = strchr(p, '}')) == NULL ||
+	    (size_t)(end - start + 2) > len)
+		return -1;
+	memcpy(obj, start, (size_t)(end - start + 1));
+	obj[end - start + 1] = '\0';
+	return 0;
+}
+
+/* tl_wait_for() condition: the host reports no established session. */
+static int
+status_all_idle(void *arg)
+{
+	struct e2e	*f = arg;
+	static char	 doc[65536];
+
+	status_fetch(f, doc, sizeof(doc));
+	return strstr(doc, "established") == NULL &&
+	    strstr(doc, "\"errors\":0") != NULL;
+}
+
+/* --status-socket: the JSON and vios-proxy-status against a live session. */
+START_TEST(t_status)
+{
+	struct e2e		 f;
+	static char		 doc[65536], obj[2048], table[8192];
+	char			 want[128], gtok[16];
+	const char		*argv[] = { STATUS_PATH, f.status, NULL };
+	uint8_t			 buf[1000];
+	const char		*p;
+	ssize_t			 n;
+	int			 fd, out, st;
+	pid_t			 pid;
+
+	e2e_start(&f, 2, NULL, tl_echo_server);
+	fd = client(&f, TL_TIMEOUT_MS);
+	tl_pattern(buf, sizeof(buf), 0, 7);
+	put(&f, fd, buf, sizeof(buf));
+	expect(&f, fd, buf, sizeof(buf), TL_TIMEOUT_MS);
+
+	status_fetch(&f, doc, sizeof(doc));
+	ck_assert_msg(strncmp(doc, "{\"daemon\":\"vios-proxy-host\"", 26) == 0,
+	    "%s", doc);
+	ck_assert_ptr_nonnull(strstr(doc, "\"guests\":[{\"name\":\"" VM "\""));
+	ck_assert_ptr_nonnull(strstr(doc, "\"name\":\"" VM "/ch1\""));
+	ck_assert_int_eq(status_channel(doc, "established", obj, sizeof(obj)),
+	    0);
+	ck_assert_ptr_null(strstr(strstr(doc, "established") + 1,
+	    "established"));
+	ck_assert_ptr_nonnull(strstr(obj, "\"fin\":true"));
+	ck_assert_ptr_nonnull(strstr(obj, "\"session_bytes_to_tcp\":1000,"));
+	ck_assert_ptr_nonnull(strstr(obj, "\"session_bytes_from_tcp\":1000,"));
+	ck_assert_ptr_nonnull(strstr(obj, "\"errors\":0,"));
+	ck_assert_ptr_nonnull(p = strstr(obj, "\"guest_token\":\""));
+	snprintf(gtok, sizeof(gtok), "%.8s", p + 15);
+
+	/* The table shows the same session, by its guest token. */
+	struct tl_spawn_opts	 o = { NULL, &out, f.log, -1 };
+	pid = tl_spawn_ex((char *const *)argv, &o);
+	ck_assert_int_gt(pid, 0);
+	n = tl_read_until_eof(out, table, sizeof(table) - 1, TL_TIMEOUT_MS);
+	close(out);
+	ck_assert_int_eq(tl_waitpid_timeout(pid, TL_TIMEOUT_MS, &st), 0);
+	ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	ck_assert_int_gt(n, 0);
+	table[n] = '\0';
+	ck_assert_msg(strstr(table, "GUEST") != NULL, "%s", table);
+	snprintf(want, sizeof(want), "established %s/", gtok);
+	ck_assert_msg(strstr(table, want) != NULL, "%s lacks %s", table, want);
+
+	/* After the client leaves, the channel is idle with no tokens. */
+	close(fd);
+	TL_ASSERT_LOG(tl_wait_for(status_all_idle, &f, TL_TIMEOUT_MS) == 0,
+	    f.log);
+	status_fetch(&f, doc, sizeof(doc));
+	ck_assert_ptr_null(strstr(doc, "\"errors\":1"));
+	e2e_stop(&f);
+	ck_assert_int_eq(access(f.status, F_OK), -1);
+}
+END_TEST
+
 Suite *
 test_suite(void)
 {
@@ -1229,5 +1339,6 @@ test_suite(void)
 	tcase_add_test(checkmain_tcase(s, "hotplug"), t_hotplug);
 	tcase_add_test(checkmain_tcase(s, "sigterm"), t_sigterm);
 	tcase_add_test(checkmain_tcase(s, "sigterm_both"), t_sigterm_both);
+	tcase_add_test(checkmain_tcase(s, "status"), t_status);
 	return s;
 }
