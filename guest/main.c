@@ -17,8 +17,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <fnmatch.h>
+#include <grp.h>
 #include <limits.h>
 #include <poll.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -69,6 +71,9 @@ struct guest_ctx {
 	struct event_base	*base;
 	struct cmdline_common	 opt;
 	const char		*listen_addr;
+	const char		*user;		/* --user: drop root to it */
+	uid_t			 uid;
+	gid_t			 gid;
 	unsigned		 wait_ms;
 	struct proto_cfg	 cfg;
 	struct dirwatch		*dw;
@@ -122,6 +127,45 @@ guest_set_handshake_timeout(void *arg, const char *val, const char **errstr)
 	    errstr);
 }
 
+static int
+guest_set_user(void *arg, const char *val, const char **errstr)
+{
+	struct guest_ctx	*ctx = arg;
+	struct passwd		*pw;
+
+	if ((pw = getpwnam(val)) == NULL) {
+		*errstr = "no such user";
+		return -1;
+	}
+	ctx->user = val;
+	ctx->uid = pw->pw_uid;
+	ctx->gid = pw->pw_gid;
+	return 0;
+}
+
+/*
+ * --user: after the listener is bound and the ports present at start are
+ * open, become the user for good.  Ports that appear later must be
+ * readable and writable by it (a udev rule).  Fatal on failure: running
+ * on as root when asked not to would be worse than not running.
+ */
+static void
+guest_drop_privileges(struct guest_ctx *ctx)
+{
+	if (geteuid() != 0) {
+		if (ctx->uid != geteuid())
+			fatalx("--user %s needs to start as root", ctx->user);
+		return;
+	}
+	if (initgroups(ctx->user, ctx->gid) == -1 ||
+	    setresgid(ctx->gid, ctx->gid, ctx->gid) == -1 ||
+	    setresuid(ctx->uid, ctx->uid, ctx->uid) == -1)
+		fatal("cannot become user %s", ctx->user);
+	if (ctx->uid != 0 && setuid(0) != -1)
+		fatalx("could regain root after dropping it");
+	log_info("running as user %s", ctx->user);
+}
+
 static const struct cmdline_opt guest_opts[] = {
 	{ "listen-addr", "ADDR", "address to accept clients on "
 	    "(default 127.0.0.1)", guest_set_listen_addr },
@@ -129,6 +173,8 @@ static const struct cmdline_opt guest_opts[] = {
 	    "channel, e.g. 30s or 500ms (default 30s)", guest_set_wait_timeout },
 	{ "handshake-timeout", "DURATION", "how long the host may take to "
 	    "answer a session (default 30s)", guest_set_handshake_timeout },
+	{ "user", "NAME", "after opening the listener and the ports present "
+	    "at start, run as this user", guest_set_user },
 	{ NULL, NULL, NULL, NULL }
 };
 
@@ -636,6 +682,11 @@ main(int argc, char *argv[])
 	if ((ctx.root = rootwatch_new(ctx.base, ctx.dw, ctx.opt.dir,
 	    guest_root_cb, &ctx)) == NULL)
 		fatal("cannot watch %s", ctx.opt.dir);
+	if (ctx.user != NULL) {
+		/* One pass runs the initial scan, which opens the ports. */
+		event_base_loop(ctx.base, EVLOOP_NONBLOCK);
+		guest_drop_privileges(&ctx);
+	}
 	log_info("started: channels under %s, listening on %s port %u",
 	    ctx.opt.dir, ctx.listen_addr, ctx.opt.port);
 

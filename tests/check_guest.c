@@ -29,6 +29,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -1963,6 +1964,58 @@ START_TEST(t_cmdline_ok)
 }
 END_TEST
 
+/* Uid of a running process, from /proc. */
+static long
+proc_uid(pid_t pid)
+{
+	char	 path[64], line[256];
+	FILE	*fp;
+	long	 uid = -1;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	if ((fp = fopen(path, "r")) == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), fp) != NULL)
+		if (sscanf(line, "Uid: %ld", &uid) == 1)
+			break;
+	fclose(fp);
+	return uid;
+}
+
+/*
+ * --user: the daemon runs as the user and still serves the channel it
+ * opened before dropping root.  Started as root it becomes nobody; not as
+ * root, --user naming ourselves is accepted and changes nothing.
+ */
+START_TEST(t_user)
+{
+	struct gfix	 f;
+	struct hchan	*c;
+	struct passwd	*pw;
+	const char	*opts[] = { "--user", NULL, NULL };
+	uint32_t	 g;
+	uid_t		 want;
+	int		 cl;
+
+	if (geteuid() == 0) {
+		ck_assert_ptr_nonnull(pw = getpwnam("nobody"));
+	} else
+		ck_assert_ptr_nonnull(pw = getpwuid(geteuid()));
+	want = pw->pw_uid;
+	opts[1] = pw->pw_name;
+	fix_init(&f);
+	c = hc_new(&f, "vios0");
+	fix_spawn(&f, opts);
+	hc_accept(&f, c, TL_TIMEOUT_MS);
+	cl = client(&f);
+	g = establish(&f, c, H1, true, true);
+	roundtrip(&f, c, cl, g, H1);
+	TL_ASSERT_LOG(proc_uid(f.pid) == (long)want, f.log);
+	close(cl);
+	fix_stop(&f);
+}
+END_TEST
+
 Suite *
 test_suite(void)
 {
@@ -2014,5 +2067,6 @@ test_suite(void)
 	tcase_add_test(checkmain_tcase(s, "sighup"), t_sighup);
 	tcase_add_test(checkmain_tcase(s, "cmdline_bad"), t_cmdline_bad);
 	tcase_add_test(checkmain_tcase(s, "cmdline_ok"), t_cmdline_ok);
+	tcase_add_test(checkmain_tcase(s, "user"), t_user);
 	return s;
 }
