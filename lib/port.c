@@ -199,6 +199,7 @@ session_tcp_event_cb(struct bufferevent *bev, short what, void *arg)
 	}
 	if (what & BEV_EVENT_CONNECTED) {
 		s->connecting = false;
+		util_tcp_nodelay(bufferevent_getfd(bev));
 		s->htok = in.tok = token_new();
 		in.ev = PROTO_EV_CONNECTED;
 		port_step(pt, &in, NULL, 0);
@@ -234,6 +235,8 @@ session_new(struct port *pt, struct bufferevent *bev, bool connecting)
 	s->bev = bev;
 	s->connecting = connecting;
 	s->start_ms = util_now_ms();
+	if (!connecting)
+		util_tcp_nodelay(bufferevent_getfd(bev));
 	bufferevent_setcb(bev, session_tcp_read_cb, session_tcp_write_cb,
 	    session_tcp_event_cb, s);
 	bufferevent_setwatermark(bev, EV_WRITE,
@@ -772,14 +775,13 @@ port_shutdown(struct port *pt)
 {
 	struct timeval	 tv = { VIOS_SHUTDOWN_MS / 1000,
 			    (VIOS_SHUTDOWN_MS % 1000) * 1000 };
-	struct proto_in	 in = { .ev = PROTO_EV_TCP_ERROR, .caps = -1 };
+	struct proto_in	 in = { .ev = PROTO_EV_SHUTDOWN, .caps = -1 };
 
 	pt->drained = false;
 	if (pt->bev == NULL || pt->down) {
 		port_notify_drained(pt);
 		return;
 	}
-	/* Ending the session as a TCP failure sends RESET to the peer. */
 	if (pt->proto.state != PROTO_IDLE)
 		port_step(pt, &in, NULL, 0);
 	pt->shutting = true;

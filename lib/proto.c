@@ -271,6 +271,12 @@ host_step(struct proto *p, const struct proto_in *in, struct proto_out *out)
 		if (p->state == PROTO_IDLE)
 			return ignore(out, "channel down while idle");
 		return end(p, out, false, "channel down");
+	case PROTO_EV_SHUTDOWN:
+		if (p->state == PROTO_IDLE)
+			return ignore(out, "no session to end");
+		act_send(out, VIOS_RESET, p->gtok, p->state == PROTO_CONNECTING ?
+		    VIOS_TOKEN_NONE : p->htok, -1);
+		return end(p, out, true, "daemon shutting down");
 	case PROTO_EV_OPEN:
 	default:
 		return ignore(out, "not a host event");
@@ -370,6 +376,12 @@ guest_step(struct proto *p, const struct proto_in *in, struct proto_out *out)
 		if (p->state == PROTO_IDLE)
 			return;
 		return end(p, out, false, "host side gone");
+	case PROTO_EV_SHUTDOWN:
+		if (p->state == PROTO_IDLE)
+			return ignore(out, "no session to end");
+		/* In syn-sent H is still VIOS_TOKEN_UNKNOWN, which the host accepts. */
+		act_send(out, VIOS_RESET, p->gtok, p->htok, -1);
+		return end(p, out, true, "daemon shutting down");
 	case PROTO_EV_CONNECTED:
 	case PROTO_EV_REFUSED:
 	default:
@@ -434,6 +446,7 @@ proto_event_name(enum proto_event ev)
 		[PROTO_EV_TCP_ERROR] = "tcp-error",
 		[PROTO_EV_TIMEOUT] = "timeout",
 		[PROTO_EV_CHAN_DOWN] = "chan-down",
+		[PROTO_EV_SHUTDOWN] = "shutdown",
 	};
 
 	return (unsigned)ev < PROTO_NEVENTS ? names[ev] : "invalid";

@@ -43,6 +43,7 @@ enum proto_event {
 	PROTO_EV_TCP_ERROR,	/* TCP side failed or was reset */
 	PROTO_EV_TIMEOUT,	/* the session timer fired */
 	PROTO_EV_CHAN_DOWN,	/* the channel lost its peer or is going away */
+	PROTO_EV_SHUTDOWN,	/* the daemon is exiting: tell the peer */
 	PROTO_NEVENTS
 };
 

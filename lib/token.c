@@ -3,7 +3,10 @@
  * token.c: 32-bit session tokens.  They come from getrandom() so that
  * daemons restarted in the same second do not reuse each other's tokens;
  * if the kernel refuses, a clock, pid and counter mix keeps tokens distinct
- * (not secret), and that is logged once.  token_fix keeps the reserved
+ * (not secret), and that is logged once.  getrandom() must never block
+ * the event loop: early in a guest's boot the pool is not ready for a
+ * second or more, and tokens are not secrets, so it is asked without
+ * blocking (GRND_INSECURE where the kernel has it).  token_fix keeps the reserved
  * values and 0 off the wire.  The fallback's counter and once-flag are the
  * only state, and only the fallback touches them.
  */
@@ -61,7 +64,7 @@ token_mix64(uint64_t x)
 	return x;
 }
 
-/* Distinct, not secret: clocks, pid and a counter, mixed. */
+/* Distinct, not secret: clocks, pid and a counter, mixed.  err -1: quiet. */
 static uint32_t
 token_fallback(int err)
 {
@@ -70,7 +73,7 @@ token_fallback(int err)
 	struct timespec	 mono, real;
 	uint64_t	 x;
 
-	if (!warned) {
+	if (!warned && err != -1) {
 		warned = true;
 		log_warnx("token: getrandom: %s; using a clock and pid mix",
 		    err != 0 ? strerror(err) : "short read");
@@ -88,19 +91,37 @@ token_fallback(int err)
 	return (uint32_t)(x ^ (x >> 32));
 }
 
-/* getrandom() with EINTR retried; anything else falls back. */
+#ifdef GRND_INSECURE
+#define TOKEN_GRND	GRND_INSECURE
+#else
+#define TOKEN_GRND	GRND_NONBLOCK
+#endif
+
+/* Non-blocking getrandom() with EINTR retried; failing that, the mix. */
 uint32_t
 token_new(void)
 {
 	uint32_t	 v;
 	ssize_t		 n;
+	unsigned	 flags = TOKEN_GRND;
 	int		 saved_errno = errno, err;
 
-	do {
-		n = getrandom(&v, sizeof(v), 0);
-	} while (n == -1 && errno == EINTR);
+	for (;;) {
+		n = getrandom(&v, sizeof(v), flags);
+		if (n == -1 && errno == EINTR)
+			continue;
+		/* A kernel older than GRND_INSECURE (5.6) says EINVAL. */
+		if (n == -1 && errno == EINVAL && flags != GRND_NONBLOCK) {
+			flags = GRND_NONBLOCK;
+			continue;
+		}
+		break;
+	}
 	if (n == (ssize_t)sizeof(v))
 		v = token_fix(v);
+	else if (n == -1 && errno == EAGAIN)
+		/* The pool is not ready yet (early boot): quietly distinct. */
+		v = token_fix(token_fallback(-1));
 	else {
 		err = n == -1 ? errno : 0;
 		v = token_fix(token_fallback(err));

@@ -9,6 +9,11 @@
 
 #include <sys/resource.h>
 
+#include <sys/socket.h>
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -145,6 +150,22 @@ util_set_cloexec(int fd)
 	if (flags & FD_CLOEXEC)
 		return 0;
 	return fcntl(fd, F_SETFD, flags | FD_CLOEXEC) == -1 ? -1 : 0;
+}
+
+/*
+ * A relay forwards what it got at once: with Nagle, a reply written in two
+ * pieces waits for the peer's delayed ACK (40 ms) before the second goes.
+ */
+void
+util_tcp_nodelay(int fd)
+{
+	struct sockaddr_storage	 ss;
+	socklen_t		 len = sizeof(ss);
+	int			 on = 1;
+
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) == 0 &&
+	    (ss.ss_family == AF_INET || ss.ss_family == AF_INET6))
+		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
 }
 
 uint64_t

@@ -30,6 +30,8 @@ int	util_parse_ms(const char *s, unsigned min_ms, unsigned max_ms,
 /* fd flags; return 0 or -1 with errno. */
 int	util_set_nonblock(int fd);
 int	util_set_cloexec(int fd);
+/* TCP_NODELAY on a TCP socket; other sockets are left alone. */
+void	util_tcp_nodelay(int fd);
 
 /* Monotonic milliseconds. */
 uint64_t util_now_ms(void);

@@ -210,6 +210,8 @@ static const struct pcase cases[] = {
 	  IN(EV(TIMEOUT)), TO(IDLE), NOACTS },
 	{ HOST("host/idle: CHAN_DOWN ignored"), NOSETUP, AT(IDLE),
 	  IN(EV(CHAN_DOWN)), TO(IDLE), NOACTS },
+	{ HOST("host/idle: SHUTDOWN sends nothing"), NOSETUP, AT(IDLE),
+	  IN(EV(SHUTDOWN)), TO(IDLE), NOACTS },
 	{ HOST("host/idle: late DATA of an ended session answered"),
 	  SETUP(S_H_EST(FIN), FR(VIOS_RESET, G, H)), AT(IDLE),
 	  IN(FRL(VIOS_DATA, G, H, 5)), TO(IDLE), ACTS(A_RESET(G, H)) },
@@ -289,6 +291,9 @@ static const struct pcase cases[] = {
 	  ACTS(A_RESET(G, NONE), X_END(true)) },
 	{ HOST("host/connecting: CHAN_DOWN ends"), SETUP(S_H_CONN(FIN)),
 	  AT(CONNECTING), IN(EV(CHAN_DOWN)), TO(IDLE), ACTS(X_END(false)) },
+	{ HOST("host/connecting: SHUTDOWN refuses with RESET(G, RRRR)"),
+	  SETUP(S_H_CONN(FIN)), AT(CONNECTING), IN(EV(SHUTDOWN)), TO(IDLE),
+	  ACTS(A_RESET(G, NONE), X_END(true)) },
 
 	/* ---- host, syn-rcvd ------------------------------------------ */
 	{ HOST("host/syn-rcvd: SYN with a new G supersedes"),
@@ -345,6 +350,9 @@ static const struct pcase cases[] = {
 	  ACTS(A_RESET(G, H), X_END(false)) },
 	{ HOST("host/syn-rcvd: CHAN_DOWN ends"), SETUP(S_H_SYNR(FIN)),
 	  AT(SYN_RCVD), IN(EV(CHAN_DOWN)), TO(IDLE), ACTS(X_END(false)) },
+	{ HOST("host/syn-rcvd: SHUTDOWN sends RESET(G, H)"),
+	  SETUP(S_H_SYNR(FIN)), AT(SYN_RCVD), IN(EV(SHUTDOWN)), TO(IDLE),
+	  ACTS(A_RESET(G, H), X_END(true)) },
 
 	/* ---- host, established --------------------------------------- */
 	{ HOST("host/established: SYN with a new G supersedes"),
@@ -446,6 +454,9 @@ static const struct pcase cases[] = {
 	  ACTS(A_RESET(G, H), X_END(true)) },
 	{ HOST("host/established: CHAN_DOWN ends"), SETUP(S_H_EST(FIN)),
 	  AT(ESTABLISHED), IN(EV(CHAN_DOWN)), TO(IDLE), ACTS(X_END(false)) },
+	{ HOST("host/established: SHUTDOWN sends RESET(G, H)"),
+	  SETUP(S_H_EST(FIN)), AT(ESTABLISHED), IN(EV(SHUTDOWN)), TO(IDLE),
+	  ACTS(A_RESET(G, H), X_END(true)) },
 
 	/* ---- host, half-close ---------------------------------------- */
 	{ HOST("host/fin: EOF then peer FIN ends cleanly"),
@@ -510,6 +521,8 @@ static const struct pcase cases[] = {
 	{ GUEST("guest/idle: OPEN after CHAN_DOWN sends preamble"),
 	  SETUP(S_G_CLEAN, EV(CHAN_DOWN)), AT(IDLE), IN(EVT(OPEN, G2)),
 	  TO(SYN_SENT), ACTS(A(DECODER_RESET), A(PREAMBLE), X_GSYN(G2, FIN)) },
+	{ GUEST("guest/idle: SHUTDOWN sends nothing"), SETUP(S_G_CLEAN),
+	  AT(IDLE), IN(EV(SHUTDOWN)), TO(IDLE), NOACTS },
 	{ GUEST("guest/idle: CHAN_DOWN resets decoder, sets resync"),
 	  SETUP(S_G_CLEAN), AT(IDLE), IN(EV(CHAN_DOWN)), TO(IDLE),
 	  ACTS(A(DECODER_RESET)), .chk = CHK_RESYNC, .resync = true },
@@ -642,6 +655,9 @@ static const struct pcase cases[] = {
 	{ GUEST("guest/syn-sent: timeout after client EOF"),
 	  SETUP(S_G_SENT, EV(TCP_EOF)), AT(SYN_SENT), IN(EV(TIMEOUT)),
 	  TO(IDLE), ACTS(X_END(false)) },
+	{ GUEST("guest/syn-sent: SHUTDOWN sends RESET(G, unknown H)"),
+	  SETUP(S_G_CLEAN, EVT(OPEN, G2)), AT(SYN_SENT), IN(EV(SHUTDOWN)),
+	  TO(IDLE), ACTS(A_RESET(G2, UNK), X_END(true)) },
 	{ GUEST("guest/syn-sent: CHAN_DOWN ends, resync"),
 	  SETUP(S_G_CLEAN, EVT(OPEN, G2)), AT(SYN_SENT), IN(EV(CHAN_DOWN)),
 	  TO(IDLE), ACTS(A(DECODER_RESET), X_END(false)), .chk = CHK_RESYNC,
@@ -723,6 +739,9 @@ static const struct pcase cases[] = {
 	  ACTS(A_RESET(G, H), X_END(true)) },
 	{ GUEST("guest/established: client error sends RESET, never FIN"),
 	  SETUP(S_G_EST(FIN)), AT(ESTABLISHED), IN(EV(TCP_ERROR)), TO(IDLE),
+	  ACTS(A_RESET(G, H), X_END(true)) },
+	{ GUEST("guest/established: SHUTDOWN sends RESET(G, H)"),
+	  SETUP(S_G_EST(FIN)), AT(ESTABLISHED), IN(EV(SHUTDOWN)), TO(IDLE),
 	  ACTS(A_RESET(G, H), X_END(true)) },
 	{ GUEST("guest/established: CHAN_DOWN ends, resync"),
 	  SETUP(S_G_EST(FIN)), AT(ESTABLISHED), IN(EV(CHAN_DOWN)), TO(IDLE),

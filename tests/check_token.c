@@ -24,6 +24,12 @@
 
 #define NTOKENS		100000
 
+#ifdef GRND_INSECURE
+#define TOKEN_TEST_INSECURE	GRND_INSECURE
+#else
+#define TOKEN_TEST_INSECURE	0
+#endif
+
 enum fake_mode {
 	FAKE_REAL,		/* the kernel's getrandom */
 	FAKE_EINTR,		/* EINTR fake_eintr times, then real */
@@ -34,11 +40,14 @@ enum fake_mode {
 static enum fake_mode	 fake_mode = FAKE_REAL;
 static int		 fake_eintr;
 static int		 fake_calls;
+static int		 fake_blocking;	/* calls that could have blocked */
 
 ssize_t
 getrandom(void *buf, size_t len, unsigned int flags)
 {
 	fake_calls++;
+	if ((flags & (GRND_NONBLOCK | TOKEN_TEST_INSECURE)) == 0)
+		fake_blocking++;
 	switch (fake_mode) {
 	case FAKE_EINTR:
 		if (fake_eintr > 0) {
@@ -57,6 +66,17 @@ getrandom(void *buf, size_t len, unsigned int flags)
 	}
 	return syscall(SYS_getrandom, buf, len, flags);
 }
+
+/* token_new() must never block the loop: early boot has no entropy. */
+START_TEST(test_never_blocks)
+{
+	fake_mode = FAKE_REAL;
+	fake_blocking = 0;
+	for (int i = 0; i < 100; i++)
+		(void)token_new();
+	ck_assert_int_eq(fake_blocking, 0);
+}
+END_TEST
 
 static bool
 valid(uint32_t v)
@@ -234,5 +254,6 @@ test_suite(void)
 	tcase_add_test(tc, test_eintr_retried);
 	tcase_add_test(tc, test_fallback);
 	tcase_add_test(tc, test_fallback_short);
+	tcase_add_test(tc, test_never_blocks);
 	return s;
 }
