@@ -668,6 +668,7 @@ main(int argc, char *argv[])
 	if ((ctx.listener = guest_listen(&ctx)) == NULL) {
 		log_error("cannot listen on %s port %u: %s", ctx.listen_addr,
 		    ctx.opt.port, strerror(errno));
+		event_base_free(ctx.base);
 		return EXIT_FAILURE;
 	}
 	evconnlistener_set_error_cb(ctx.listener, guest_accept_error_cb);
@@ -683,8 +684,12 @@ main(int argc, char *argv[])
 	    guest_root_cb, &ctx)) == NULL)
 		fatal("cannot watch %s", ctx.opt.dir);
 	if (ctx.user != NULL) {
-		/* One pass runs the initial scan, which opens the ports. */
-		event_base_loop(ctx.base, EVLOOP_NONBLOCK);
+		/*
+		 * One pass runs the initial scan, which opens the ports.
+		 * EVLOOP_NONBLOCK alone loops while anything is active, so a
+		 * client could be served as root until traffic paused.
+		 */
+		event_base_loop(ctx.base, EVLOOP_ONCE | EVLOOP_NONBLOCK);
 		guest_drop_privileges(&ctx);
 	}
 	log_info("started: channels under %s, listening on %s port %u",

@@ -1978,7 +1978,8 @@ START_TEST(t_noisy_neighbours)
 	    n, (long long)(now_ms() - t0), during, (long long)rtt_max,
 	    (double)rtt_sum / n, rss_max);
 	HOST_ASSERT(&f, rtt_max < RTT_MAX_MS);
-	HOST_ASSERT(&f, rss_max > 0 && rss_max < RSS_MAX_KB);
+	/* Under valgrind the RSS is mostly valgrind's: no bound there. */
+	HOST_ASSERT(&f, rss_max > 0 && (tl_wrapped() || rss_max < RSS_MAX_KB));
 
 	/* All garbage was parsed and skipped; the channel still answers. */
 	gs_syn(ga, CAPS_FIN, CAPS_FIN);

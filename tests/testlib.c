@@ -254,6 +254,57 @@ fail:
 	_exit(127);
 }
 
+int
+tl_wrapped(void)
+{
+	const char	*w = getenv("VIOS_TEST_WRAPPER");
+
+	return w != NULL && *w != '\0';
+}
+
+/* True for the daemons under test, the only programs a wrapper runs. */
+static int
+tl_is_daemon(const char *path)
+{
+#if defined(HOST_PATH) && defined(GUEST_PATH)
+	return strcmp(path, HOST_PATH) == 0 || strcmp(path, GUEST_PATH) == 0;
+#else
+	return 0;
+#endif
+}
+
+/*
+ * make check-valgrind: the words of $VIOS_TEST_WRAPPER (split on blanks,
+ * no quoting) go before a daemon's argv.  *wrapped receives one malloc'd
+ * block (vector and words), or NULL when nothing is wrapped; -1 on ENOMEM.
+ */
+static int
+tl_wrap_argv(char *const argv[], char ***wrapped)
+{
+	const char	*w = getenv("VIOS_TEST_WRAPPER");
+	size_t		 na = 0, nw = 0, slen, wmax, i;
+	char		**v, *s, *tok, *save;
+
+	*wrapped = NULL;
+	if (!tl_wrapped() || !tl_is_daemon(argv[0]))
+		return 0;
+	while (argv[na] != NULL)
+		na++;
+	slen = strlen(w) + 1;
+	wmax = slen / 2 + 1;
+	if ((v = malloc((wmax + na + 1) * sizeof(*v) + slen)) == NULL)
+		return -1;
+	s = (char *)(v + wmax + na + 1);
+	memcpy(s, w, slen);
+	for (tok = strtok_r(s, " \t", &save); tok != NULL;
+	    tok = strtok_r(NULL, " \t", &save))
+		v[nw++] = tok;
+	for (i = 0; i <= na; i++)
+		v[nw + i] = argv[i];
+	*wrapped = v;
+	return 0;
+}
+
 pid_t
 tl_spawn_ex(char *const argv[], const struct tl_spawn_opts *o)
 {
@@ -261,7 +312,12 @@ tl_spawn_ex(char *const argv[], const struct tl_spawn_opts *o)
 	int	 logfd = -1, e;
 	pid_t	 pid = -1, parent = getpid();
 	ssize_t	 n;
+	char	**wrapped = NULL;
 
+	if (tl_wrap_argv(argv, &wrapped) == -1)
+		goto out;
+	if (wrapped != NULL)
+		argv = wrapped;
 	if (o->stdin_fd != NULL) {
 		if (pipe2(in, O_CLOEXEC) == -1)
 			goto out;
@@ -304,6 +360,7 @@ out:
 	tl_close(&rep[0]);
 	tl_close(&rep[1]);
 	tl_close(&logfd);
+	free(wrapped);
 	return pid;
 }
 

@@ -45,7 +45,9 @@ char	*tl_path(const char *dir, const char *name);
  * write end) or /dev/null; stdout into a pipe (*stdout_fd receives the read
  * end) or else wherever stderr goes, never the TAP stream; stderr appended
  * to errlog or inherited.  keep_fd (or -1) is inherited as is.  Returns
- * the pid, or -1 also when exec failed.
+ * the pid, or -1 also when exec failed.  The daemons under test (HOST_PATH,
+ * GUEST_PATH) run behind the words of $VIOS_TEST_WRAPPER when it is set
+ * (make check-valgrind); the pid is still theirs, as valgrind execs in place.
  */
 struct tl_spawn_opts {
 	int		*stdin_fd;
@@ -56,6 +58,8 @@ struct tl_spawn_opts {
 
 pid_t	 tl_spawn(char *const argv[], int *stdout_fd);
 pid_t	 tl_spawn_ex(char *const argv[], const struct tl_spawn_opts *o);
+/* True under $VIOS_TEST_WRAPPER: a daemon's RSS is then the wrapper's. */
+int	 tl_wrapped(void);
 
 /*
  * Read lines from fd until one contains needle ("" matches any line) and
