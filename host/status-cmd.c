@@ -3,7 +3,7 @@
  * vios-proxy-status: ask a vios-proxy-host's status socket for its state
  * and print it as a table (or the JSON as it came, with --json).  The
  * reader below parses just the JSON the daemon writes, bounded in size and
- * depth; it owns the tree it builds and frees nothing before exit.
+ * depth, into a tree that jfree() releases.
  */
 #include "config.h"
 
@@ -75,6 +75,7 @@ jskip(struct jparse *jp)
 }
 
 static struct jval *jvalue(struct jparse *);
+static void	 jfree(struct jval *);
 
 /* A string; \uXXXX escapes below 0x100 become that byte. */
 static char *
@@ -93,12 +94,12 @@ jstring(struct jparse *jp)
 			continue;
 		}
 		if (++jp->p >= jp->end)
-			return NULL;
+			goto fail;
 		switch (*jp->p) {
 		case 'u':
 			if (jp->end - jp->p < 5 ||
 			    sscanf(jp->p + 1, "%4x", &u) != 1)
-				return NULL;
+				goto fail;
 			*o++ = u < 0x100 ? (char)u : '?';
 			jp->p += 5;
 			continue;
@@ -115,9 +116,12 @@ jstring(struct jparse *jp)
 		jp->p++;
 	}
 	if (jp->p >= jp->end)
-		return NULL;
+		goto fail;
 	jp->p++;
 	return out;
+fail:
+	free(out);
+	return NULL;
 }
 
 /* Array or object members up to close; keys when an object. */
@@ -146,9 +150,12 @@ jmembers(struct jparse *jp, struct jval *v, char close)
 			if ((v->keys[v->n] = jstring(jp)) == NULL)
 				return -1;
 			jskip(jp);
-			if (jp->p >= jp->end || *jp->p++ != ':')
+			if (jp->p >= jp->end || *jp->p++ != ':') {
+				free(v->keys[v->n]);
 				return -1;
+			}
 		}
+		/* Counted before parsing, so jfree() releases a failed one. */
 		if ((v->items[v->n++] = jvalue(jp)) == NULL)
 			return -1;
 		jskip(jp);
@@ -171,18 +178,18 @@ jvalue(struct jparse *jp)
 
 	jskip(jp);
 	if (jp->p >= jp->end || ++jp->depth > STATUS_MAX_DEPTH)
-		return NULL;
+		goto fail;
 	switch (*jp->p) {
 	case '{':
 	case '[':
 		v->type = *jp->p == '{' ? J_OBJ : J_ARR;
 		if (jmembers(jp, v, *jp->p == '{' ? '}' : ']') == -1)
-			return NULL;
+			goto fail;
 		break;
 	case '"':
 		v->type = J_STR;
 		if ((v->str = jstring(jp)) == NULL)
-			return NULL;
+			goto fail;
 		break;
 	default:
 		if (jp->end - jp->p >= 4 && strncmp(jp->p, "true", 4) == 0) {
@@ -202,12 +209,33 @@ jvalue(struct jparse *jp)
 			errno = 0;
 			v->num = strtoull(jp->p, &e, 10);
 			if (e == jp->p || errno != 0)
-				return NULL;
+				goto fail;
 			jp->p = e;
 		}
 	}
 	jp->depth--;
 	return v;
+fail:
+	jfree(v);
+	return NULL;
+}
+
+static void
+jfree(struct jval *v)
+{
+	size_t	 i;
+
+	if (v == NULL)
+		return;
+	for (i = 0; i < v->n; i++) {
+		jfree(v->items[i]);
+		if (v->keys != NULL)
+			free(v->keys[i]);
+	}
+	free(v->items);
+	free(v->keys);
+	free(v->str);
+	free(v);
 }
 
 static const struct jval *
@@ -375,6 +403,7 @@ main(int argc, char *argv[])
 	buf = fetch(argv[optind], &len);
 	if (json) {
 		fwrite(buf, 1, len, stdout);
+		free(buf);
 		return 0;
 	}
 	jp.p = buf;
@@ -383,5 +412,7 @@ main(int argc, char *argv[])
 	if ((doc = jvalue(&jp)) == NULL || doc->type != J_OBJ)
 		die("%s: not a vios-proxy status document", argv[optind]);
 	print_table(doc);
+	jfree(doc);
+	free(buf);
 	return 0;
 }
