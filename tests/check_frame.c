@@ -857,7 +857,7 @@ START_TEST(truncated_payload)
 		ck_assert_int_eq(framebuf_next(in, &h, NULL), 0);
 		ck_assert_int_eq(framebuf_next(in, &h, NULL), 0);
 		ck_assert_uint_eq(evbuffer_get_length(in), VIOS_HDR_LEN + n);
-		buf_add(in, VEC_HELLO + n, VEC_HELLO_LEN - n);
+		buf_add(in, &VEC_HELLO[n], VEC_HELLO_LEN - n);
 		ck_assert_int_eq(framebuf_next(in, &h, NULL), 1);
 		ck_assert_uint_eq(h.len, VEC_HELLO_LEN);
 		buf_eq(in, VEC_HELLO, VEC_HELLO_LEN);
