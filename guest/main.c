@@ -487,22 +487,31 @@ guest_chan_free(struct gchan *gc)
 	free(gc);
 }
 
+/*
+ * Is name in host_dir a channel to claim?  path receives its path.  udev's
+ * symlinks are followed; regular files and the rest are left alone.
+ */
+static bool
+guest_chan_ok(struct guest_ctx *ctx, const char *name, char *path, size_t len)
+{
+	struct stat	 st;
+
+	if (ctx->opt.match != NULL && fnmatch(ctx->opt.match, name, 0) != 0)
+		return false;
+	if (snprintf(path, len, "%s/%s", ctx->opt.dir, name) >= (int)len)
+		return false;
+	return stat(path, &st) == 0 &&
+	    (S_ISCHR(st.st_mode) || S_ISSOCK(st.st_mode));
+}
+
 /* An entry of host_dir appeared or changed: claim it if a channel. */
 static void
 guest_chan_seen(struct guest_ctx *ctx, const char *name)
 {
 	struct gchan	*gc;
-	struct stat	 st;
 	char		 path[PATH_MAX];
 
-	if (ctx->opt.match != NULL && fnmatch(ctx->opt.match, name, 0) != 0)
-		return;
-	if (snprintf(path, sizeof(path), "%s/%s", ctx->opt.dir, name) >=
-	    (int)sizeof(path))
-		return;
-	/* Follows udev's symlinks; regular files and the rest are left alone. */
-	if (stat(path, &st) == -1 ||
-	    (!S_ISCHR(st.st_mode) && !S_ISSOCK(st.st_mode)))
+	if (!guest_chan_ok(ctx, name, path, sizeof(path)))
 		return;
 	if ((gc = guest_chan_find(ctx, name)) != NULL) {
 		if (!chan_open(gc->chan))
@@ -544,12 +553,16 @@ guest_root_cb(enum dirwatch_ev ev, const char *name, void *arg)
 {
 	struct guest_ctx	*ctx = arg;
 	struct gchan		*gc;
+	char			 path[PATH_MAX];
 
 	switch (ev) {
 	case DIRWATCH_ADD:
 		guest_chan_seen(ctx, name);
 		break;
 	case DIRWATCH_REMOVE:
+		/* A late event for an entry already replaced by a new one. */
+		if (guest_chan_ok(ctx, name, path, sizeof(path)))
+			break;
 		if ((gc = guest_chan_find(ctx, name)) != NULL) {
 			log_info("%s: channel removed", name);
 			guest_chan_free(gc);

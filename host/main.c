@@ -229,21 +229,28 @@ host_chan_free(struct hchan *hc)
 	free(hc);
 }
 
+/* Is name in g's directory a channel to claim?  path receives its path. */
+static bool
+host_chan_ok(struct guest *g, const char *name, char *path, size_t len)
+{
+	struct stat	 st;
+
+	if (g->ctx->opt.match != NULL && fnmatch(g->ctx->opt.match, name, 0) != 0)
+		return false;
+	if (snprintf(path, len, "%s/%s", g->path, name) >= (int)len)
+		return false;
+	return lstat(path, &st) == 0 && S_ISSOCK(st.st_mode);
+}
+
 /* A guest directory entry appeared or changed: claim it if a channel. */
 static void
 host_chan_seen(struct guest *g, const char *name)
 {
 	struct host_ctx	*ctx = g->ctx;
 	struct hchan	*hc;
-	struct stat	 st;
 	char		 path[PATH_MAX], label[PATH_MAX];
 
-	if (ctx->opt.match != NULL && fnmatch(ctx->opt.match, name, 0) != 0)
-		return;
-	if (snprintf(path, sizeof(path), "%s/%s", g->path, name) >=
-	    (int)sizeof(path))
-		return;
-	if (lstat(path, &st) == -1 || !S_ISSOCK(st.st_mode))
+	if (!host_chan_ok(g, name, path, sizeof(path)))
 		return;
 	if ((hc = host_chan_find(g, name)) != NULL) {
 		/* QEMU re-created the socket: try it now. */
@@ -276,12 +283,16 @@ host_guest_dir_cb(struct dirwatch_dir *d, enum dirwatch_ev ev,
 {
 	struct guest	*g = arg;
 	struct hchan	*hc;
+	char		 path[PATH_MAX];
 
 	switch (ev) {
 	case DIRWATCH_ADD:
 		host_chan_seen(g, name);
 		break;
 	case DIRWATCH_REMOVE:
+		/* A late event for an entry already replaced by a new one. */
+		if (host_chan_ok(g, name, path, sizeof(path)))
+			break;
 		if ((hc = host_chan_find(g, name)) != NULL) {
 			log_info("%s/%s: channel removed", g->name, name);
 			host_chan_free(hc);
