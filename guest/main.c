@@ -92,20 +92,10 @@ guest_set_listen_addr(void *arg, const char *val, const char **errstr)
 {
 	struct guest_ctx	*ctx = arg;
 	struct sockaddr_storage	 ss;
-	int			 len = sizeof(ss);
+	unsigned		 len;
 
-	if (evutil_parse_sockaddr_port(val, (struct sockaddr *)&ss, &len) != 0) {
-		*errstr = "not an IPv4 or IPv6 address";
+	if (util_parse_addr(val, 0, &ss, &len, errstr) == -1)
 		return -1;
-	}
-	/* The port is --port's alone; "ADDR:PORT" would silently lose it. */
-	if ((ss.ss_family == AF_INET &&
-	    ((struct sockaddr_in *)&ss)->sin_port != 0) ||
-	    (ss.ss_family == AF_INET6 &&
-	    ((struct sockaddr_in6 *)&ss)->sin6_port != 0)) {
-		*errstr = "give the address only; the port goes in --port";
-		return -1;
-	}
 	ctx->listen_addr = val;
 	return 0;
 }
@@ -631,20 +621,15 @@ static struct evconnlistener *
 guest_listen(struct guest_ctx *ctx)
 {
 	struct sockaddr_storage	 ss;
-	struct sockaddr_in	*sin = (struct sockaddr_in *)&ss;
-	struct sockaddr_in6	*sin6 = (struct sockaddr_in6 *)&ss;
-	int			 len = sizeof(ss);
+	const char		*err;
+	unsigned		 len;
 
-	if (evutil_parse_sockaddr_port(ctx->listen_addr,
-	    (struct sockaddr *)&ss, &len) != 0)
-		fatalx("invalid listen address %s", ctx->listen_addr);
-	if (ss.ss_family == AF_INET)
-		sin->sin_port = htons(ctx->opt.port);
-	else
-		sin6->sin6_port = htons(ctx->opt.port);
+	if (util_parse_addr(ctx->listen_addr, ctx->opt.port, &ss, &len,
+	    &err) == -1)
+		fatalx("listen address %s: %s", ctx->listen_addr, err);
 	return evconnlistener_new_bind(ctx->base, guest_accept_cb, ctx,
 	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC,
-	    GUEST_BACKLOG, (struct sockaddr *)&ss, len);
+	    GUEST_BACKLOG, (struct sockaddr *)&ss, (int)len);
 }
 
 int

@@ -79,20 +79,10 @@ host_set_service_addr(void *arg, const char *val, const char **errstr)
 {
 	struct host_ctx		*ctx = arg;
 	struct sockaddr_storage	 ss;
-	int			 len = sizeof(ss);
+	unsigned		 len;
 
-	if (evutil_parse_sockaddr_port(val, (struct sockaddr *)&ss, &len) != 0) {
-		*errstr = "not an IPv4 or IPv6 address";
+	if (util_parse_addr(val, 0, &ss, &len, errstr) == -1)
 		return -1;
-	}
-	/* The port is --port's alone; "ADDR:PORT" would silently lose it. */
-	if ((ss.ss_family == AF_INET &&
-	    ((struct sockaddr_in *)&ss)->sin_port != 0) ||
-	    (ss.ss_family == AF_INET6 &&
-	    ((struct sockaddr_in6 *)&ss)->sin6_port != 0)) {
-		*errstr = "give the address only; the port goes in --port";
-		return -1;
-	}
 	ctx->service_addr = val;
 	return 0;
 }
@@ -156,17 +146,13 @@ static const struct cmdline_spec host_spec = {
 static void
 host_resolve_service(struct host_ctx *ctx)
 {
-	struct sockaddr_in	*sin = (struct sockaddr_in *)&ctx->service;
-	struct sockaddr_in6	*sin6 = (struct sockaddr_in6 *)&ctx->service;
+	const char	*err;
+	unsigned	 len;
 
-	ctx->service_len = sizeof(ctx->service);
-	if (evutil_parse_sockaddr_port(ctx->service_addr,
-	    (struct sockaddr *)&ctx->service, &ctx->service_len) != 0)
-		fatalx("invalid service address %s", ctx->service_addr);
-	if (ctx->service.ss_family == AF_INET)
-		sin->sin_port = htons(ctx->opt.port);
-	else
-		sin6->sin6_port = htons(ctx->opt.port);
+	if (util_parse_addr(ctx->service_addr, ctx->opt.port, &ctx->service,
+	    &len, &err) == -1)
+		fatalx("service address %s: %s", ctx->service_addr, err);
+	ctx->service_len = (int)len;
 }
 
 static int

@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 
 #include <netinet/in.h>
+#include <arpa/inet.h>
 #include <netinet/tcp.h>
 
 #include <errno.h>
@@ -150,6 +151,38 @@ util_set_cloexec(int fd)
 	if (flags & FD_CLOEXEC)
 		return 0;
 	return fcntl(fd, F_SETFD, flags | FD_CLOEXEC) == -1 ? -1 : 0;
+}
+
+int
+util_parse_addr(const char *s, uint16_t port, struct sockaddr_storage *ss,
+    unsigned *len, const char **errstr)
+{
+	struct sockaddr_in	*sin = (struct sockaddr_in *)ss;
+	struct sockaddr_in6	*sin6 = (struct sockaddr_in6 *)ss;
+	char			 buf[INET6_ADDRSTRLEN + 2];
+	size_t			 n = strlen(s);
+
+	memset(ss, 0, sizeof(*ss));
+	if (inet_pton(AF_INET, s, &sin->sin_addr) == 1) {
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(port);
+		*len = sizeof(*sin);
+		return 0;
+	}
+	/* "[::1]" as in URLs; whatever follows ']' (a port) is refused. */
+	if (n >= 2 && n < sizeof(buf) && s[0] == '[' && s[n - 1] == ']') {
+		memcpy(buf, s + 1, n - 2);
+		buf[n - 2] = '\0';
+		s = buf;
+	}
+	if (inet_pton(AF_INET6, s, &sin6->sin6_addr) == 1) {
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons(port);
+		*len = sizeof(*sin6);
+		return 0;
+	}
+	*errstr = "not an IPv4 or IPv6 address (the port goes in --port)";
+	return -1;
 }
 
 /*

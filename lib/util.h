@@ -30,6 +30,15 @@ int	util_parse_ms(const char *s, unsigned min_ms, unsigned max_ms,
 /* fd flags; return 0 or -1 with errno. */
 int	util_set_nonblock(int fd);
 int	util_set_cloexec(int fd);
+/*
+ * An IPv4 or IPv6 address literal ("127.0.0.1", "::1" or "[::1]"), no
+ * port and no name, into *ss with port (host order) and *len.  Returns 0,
+ * or -1 with *errstr set.
+ */
+struct sockaddr_storage;
+int	util_parse_addr(const char *s, uint16_t port, struct sockaddr_storage *ss,
+	    unsigned *len, const char **errstr);
+
 /* TCP_NODELAY on a TCP socket; other sockets are left alone. */
 void	util_tcp_nodelay(int fd);
 

@@ -8,6 +8,9 @@
 #include "config.h"
 
 #include <sys/resource.h>
+#include <sys/socket.h>
+
+#include <netinet/in.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -238,6 +241,53 @@ START_TEST(test_raise_nofile)
 }
 END_TEST
 
+static const struct {
+	const char	*in;
+	int		 family;	/* 0: rejected */
+} addr_cases[] = {
+	{ "127.0.0.1", AF_INET },
+	{ "0.0.0.0", AF_INET },
+	{ "::1", AF_INET6 },
+	{ "[::1]", AF_INET6 },
+	{ "fe80::1", AF_INET6 },
+	{ "", 0 },
+	{ "localhost", 0 },
+	{ "300.1.2.3", 0 },
+	{ "127.0.0.1:5672", 0 },
+	{ "[::1]:5672", 0 },
+	{ "[::1", 0 },
+	{ "::1]", 0 },
+	{ "[]", 0 },
+	{ " 127.0.0.1", 0 },
+};
+
+START_TEST(test_parse_addr_table)
+{
+	struct sockaddr_storage	 ss;
+	const char		*err = NULL;
+	unsigned		 len = 0;
+	int			 rc;
+
+	rc = util_parse_addr(addr_cases[_i].in, 5672, &ss, &len, &err);
+	if (addr_cases[_i].family == 0) {
+		ck_assert_msg(rc == -1 && err != NULL, "'%s' accepted",
+		    addr_cases[_i].in);
+		return;
+	}
+	ck_assert_msg(rc == 0, "'%s' rejected", addr_cases[_i].in);
+	ck_assert_int_eq(ss.ss_family, addr_cases[_i].family);
+	if (ss.ss_family == AF_INET) {
+		ck_assert_uint_eq(len, sizeof(struct sockaddr_in));
+		ck_assert_uint_eq(ntohs(((struct sockaddr_in *)&ss)->sin_port),
+		    5672);
+	} else {
+		ck_assert_uint_eq(len, sizeof(struct sockaddr_in6));
+		ck_assert_uint_eq(ntohs(((struct sockaddr_in6 *)&ss)->sin6_port),
+		    5672);
+	}
+}
+END_TEST
+
 Suite *
 test_suite(void)
 {
@@ -249,6 +299,9 @@ test_suite(void)
 	tcase_add_test(tc, test_parse_ll_null);
 	tc = checkmain_tcase(s, "parse_ms");
 	tcase_add_loop_test(tc, test_parse_ms_table, 0, (int)NELEM(ms_cases));
+	tc = checkmain_tcase(s, "parse_addr");
+	tcase_add_loop_test(tc, test_parse_addr_table, 0,
+	    (int)NELEM(addr_cases));
 	tc = checkmain_tcase(s, "fd");
 	tcase_add_test(tc, test_fd_flags);
 	tc = checkmain_tcase(s, "clock");

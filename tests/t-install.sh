@@ -10,6 +10,7 @@
 # below a temporary directory in tests/.
 set -u
 build=${VIOS_BUILDDIR:-$PWD}
+. "$(dirname "$0")/tap.sh"
 
 for v in MAKE VIOS_PREFIX VIOS_SBINDIR VIOS_BINDIR VIOS_MANDIR VIOS_DOCDIR \
     VIOS_SYSCONFDIR VIOS_UNITDIR VIOS_UDEVRULESDIR PACKAGE_VERSION; do
@@ -19,36 +20,11 @@ for v in MAKE VIOS_PREFIX VIOS_SBINDIR VIOS_BINDIR VIOS_MANDIR VIOS_DOCDIR \
 	fi
 done
 
-stage=$(mktemp -d "$build/tests/t-install.XXXXXX") || exit 1
-trap 'rm -rf "$stage"' EXIT
-trap 'exit 1' INT TERM HUP
+tap_stage t-install
 
-ntap=0
-nfail=0
-ok() {
-	ntap=$((ntap + 1))
-	echo "ok $ntap - $*"
-}
-not_ok() {
-	ntap=$((ntap + 1))
-	nfail=$((nfail + 1))
-	echo "not ok $ntap - $1"
-	shift
-	for line in "$@"; do
-		printf '%s\n' "$line" | sed 's/^/#   /'
-	done
-}
-check() {
-	local what=$1
-	shift
-	if "$@"; then ok "$what"; else not_ok "$what"; fi
-}
 
-# The parent make's flags (jobserver, -k, variable overrides) are not for
-# this make.
 submake() {
-	env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL $MAKE -C "$build" "$@" \
-	    DESTDIR="$stage/root" >"$stage/make.log" 2>&1
+	tap_make "$1" "$stage/root"
 }
 
 if submake install; then
@@ -166,5 +142,4 @@ else
 	not_ok "make uninstall DESTDIR=..." "$(tail -20 "$stage/make.log")"
 fi
 
-echo "1..$ntap"
-[ "$nfail" -eq 0 ]
+tap_done

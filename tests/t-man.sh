@@ -16,37 +16,14 @@ PERMISSIONS SIGNALS EXIT_STATUS FILES DIAGNOSTICS SEE_ALSO"
 daemon_strings="SIGTERM SIGINT SIGHUP SIGUSR1 syslog -device_virtserialport,
 <channel_type='unix'> <source_mode='bind'_path= <target_type='virtio'_name="
 
-skip_all() {
-	if [ -n "${VIOS_TOOLS_REQUIRE:-}" ]; then
-		echo "Bail out! $* (VIOS_TOOLS_REQUIRE is set)"
-		exit 1
-	fi
-	echo "1..0 # SKIP $*"
-	exit 0
-}
-command -v man >/dev/null 2>&1 ||
-    skip_all "man is not installed (apt-get install man-db groff-base)"
+. "$(dirname "$0")/tap.sh"
+need_tool man "apt-get install man-db groff-base"
 for p in $programs; do
 	d=${p%:*}
 	[ -x "$build/$d" ] && [ -f "$build/doc/${d#*/}.${p#*:}" ] ||
 	    skip_all "$d or its man page is not built"
 done
 
-ntap=0
-nfail=0
-ok() {
-	ntap=$((ntap + 1))
-	echo "ok $ntap - $*"
-}
-not_ok() {
-	ntap=$((ntap + 1))
-	nfail=$((nfail + 1))
-	echo "not ok $ntap - $1"
-	shift
-	for line in "$@"; do
-		printf '%s\n' "$line" | sed 's/^/#   /'
-	done
-}
 
 # Plain text, one paragraph a line: wide enough that nothing wraps.
 render() {
@@ -182,5 +159,4 @@ else
 	not_ok "vios-proxy-guest.8 documents the agent's port and the udev rule"
 fi
 
-echo "1..$ntap"
-[ "$nfail" -eq 0 ]
+tap_done

@@ -14,46 +14,19 @@
 set -u
 build=${VIOS_BUILDDIR:-$PWD}
 
-skip_all() {
-	echo "1..0 # SKIP $*"
-	exit 0
-}
-if ! command -v systemd-analyze >/dev/null 2>&1; then
-	if [ -n "${VIOS_TOOLS_REQUIRE:-}" ]; then
-		echo "Bail out! systemd-analyze is not installed (VIOS_TOOLS_REQUIRE is set)"
-		exit 1
-	fi
-	skip_all "systemd-analyze is not installed (apt-get install systemd)"
-fi
+. "$(dirname "$0")/tap.sh"
+need_tool systemd-analyze "apt-get install systemd"
 for v in MAKE VIOS_SBINDIR VIOS_MANDIR VIOS_UNITDIR VIOS_UDEVRULESDIR; do
 	[ -n "${!v:-}" ] || skip_all "$v is not set: run through make check"
 done
 [ "$VIOS_UNITDIR" != no ] ||
     skip_all "configure chose no systemd unit directory"
 
-stage=$(mktemp -d "$build/tests/t-systemd.XXXXXX") || exit 1
-trap 'rm -rf "$stage"' EXIT
-trap 'exit 1' INT TERM HUP
+tap_stage t-systemd
 
-ntap=0
-nfail=0
-ok() {
-	ntap=$((ntap + 1))
-	echo "ok $ntap - $*"
-}
-not_ok() {
-	ntap=$((ntap + 1))
-	nfail=$((nfail + 1))
-	echo "not ok $ntap - $1"
-	shift
-	for line in "$@"; do
-		printf '%s\n' "$line" | sed 's/^/#   /'
-	done
-}
 
 root=$stage/root
-if env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL $MAKE -C "$build" install \
-    DESTDIR="$root" >"$stage/make.log" 2>&1; then
+if tap_make install "$root"; then
 	ok "make install DESTDIR=..."
 else
 	not_ok "make install DESTDIR=..." "$(tail -20 "$stage/make.log")"
@@ -130,5 +103,4 @@ else
 	    "wants '$want', ports '$pattern', unit's --match '$match'"
 fi
 
-echo "1..$ntap"
-[ "$nfail" -eq 0 ]
+tap_done
