@@ -134,7 +134,10 @@ session_release(struct session *s)
 	if (s->closing)
 		return;
 	pt->sess = NULL;
+	/* libevent disables a write that failed: such output never drains
+	 * nor times out, and draining it would keep the fd for good. */
 	if (s->connecting ||
+	    !(bufferevent_get_enabled(s->bev) & EV_WRITE) ||
 	    evbuffer_get_length(bufferevent_get_output(s->bev)) == 0) {
 		session_free(s);
 		return;
