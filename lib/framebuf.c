@@ -27,26 +27,36 @@ framebuf_skip(struct evbuffer *in, size_t n, struct framebuf_stats *st)
 
 /*
  * Drop everything before the first "VS"; with none in the buffer, keep
- * only a trailing 'V', which may be the first half of one.
+ * only a trailing 'V', which may be the first half of one.  The search is
+ * for 'S' with a 'V' before it: searching for "VS" would stop at every
+ * byte of a long 'V' run, which a hostile peer sends for free.
  */
 static void
 framebuf_hunt(struct evbuffer *in, struct framebuf_stats *st)
 {
-	struct evbuffer_ptr	 pos, end;
+	struct evbuffer_ptr	 pos, prev;
 	size_t			 len;
-	unsigned char		 last;
+	unsigned char		 c;
 
-	pos = evbuffer_search(in, framebuf_sync, sizeof(framebuf_sync), NULL);
-	if (pos.pos >= 0) {
-		framebuf_skip(in, (size_t)pos.pos, st);
-		return;
+	pos = evbuffer_search(in, &framebuf_sync[1], 1, NULL);
+	while (pos.pos >= 0) {
+		if (pos.pos > 0 &&
+		    evbuffer_ptr_set(in, &prev, (size_t)pos.pos - 1,
+		    EVBUFFER_PTR_SET) == 0 &&
+		    evbuffer_copyout_from(in, &prev, &c, 1) == 1 &&
+		    c == VIOS_SYNC0) {
+			framebuf_skip(in, (size_t)pos.pos - 1, st);
+			return;
+		}
+		if (evbuffer_ptr_set(in, &pos, 1, EVBUFFER_PTR_ADD) == -1)
+			break;
+		pos = evbuffer_search(in, &framebuf_sync[1], 1, &pos);
 	}
 	len = evbuffer_get_length(in);
 	if (len == 0)
 		return;
-	if (evbuffer_ptr_set(in, &end, len - 1, EVBUFFER_PTR_SET) == 0 &&
-	    evbuffer_copyout_from(in, &end, &last, 1) == 1 &&
-	    last == VIOS_SYNC0)
+	if (evbuffer_ptr_set(in, &prev, len - 1, EVBUFFER_PTR_SET) == 0 &&
+	    evbuffer_copyout_from(in, &prev, &c, 1) == 1 && c == VIOS_SYNC0)
 		len--;
 	framebuf_skip(in, len, st);
 }
