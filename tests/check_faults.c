@@ -1106,7 +1106,8 @@ hostile(const char *name, void (*atk)(int *, int),
 	    "attack %.3f ms (%d round trips; worst median of %d %.3f ms); host "
 	    "rss max %ld KiB\n", name, quiet, noisy, n * LAT_RTT, LAT_RTT,
 	    worst, hk);
-	TL_ASSERT_LOG(noisy <= 2 * quiet + LAT_FLOOR_MS, f.log);
+	/* Under valgrind (check-valgrind) the daemons' timing is valgrind's. */
+	TL_ASSERT_LOG(tl_wrapped() || noisy <= 2 * quiet + LAT_FLOOR_MS, f.log);
 
 	writer_kill(a);
 	/* The attack reached the host: the case is not vacuous. */
