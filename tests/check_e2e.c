@@ -88,47 +88,10 @@ struct e2e {
 	uint16_t	 port;			/* the guest daemon's */
 };
 
-static int64_t
-now_ms(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* Milliseconds left until deadline; at least 1 so a late call still polls. */
-static int
-left_ms(int64_t deadline)
-{
-	int64_t	 left = deadline - now_ms();
-
-	return left < 1 ? 1 : (int)left;
-}
-
 static double
 mb_per_s(uint64_t bytes, int64_t ms)
 {
 	return (double)bytes / 1e6 / ((double)(ms > 0 ? ms : 1) / 1000.0);
-}
-
-/* A port the kernel considers free now: bind 127.0.0.1:0, read, close. */
-static uint16_t
-free_port(void)
-{
-	struct sockaddr_in	 sin;
-	socklen_t		 len = sizeof(sin);
-	int			 fd;
-
-	ck_assert_int_ge(fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0),
-	    0);
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
-	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
-	close(fd);
-	return ntohs(sin.sin_port);
 }
 
 /* --- the bulk service ---------------------------------------------------- */
@@ -290,18 +253,18 @@ daemon_reap(struct e2e *f, pid_t *pid, int64_t t0, int limit_ms)
 {
 	int	 st;
 
-	TL_ASSERT_LOG(tl_waitpid_timeout(*pid, left_ms(t0 + limit_ms), &st) ==
+	TL_ASSERT_LOG(tl_waitpid_timeout(*pid, tl_left_ms(t0 + limit_ms), &st) ==
 	    0, f->log);
 	*pid = -1;
 	TL_ASSERT_LOG(WIFEXITED(st) && WEXITSTATUS(st) == 0, f->log);
-	return now_ms() - t0;
+	return tl_now_ms() - t0;
 }
 
 /* SIGTERM pid and require exit 0 within STOP_MS. */
 static int64_t
 daemon_stop(struct e2e *f, pid_t *pid)
 {
-	int64_t	 t0 = now_ms();
+	int64_t	 t0 = tl_now_ms();
 
 	TL_ASSERT_LOG(tl_kill(*pid, SIGTERM) == 0, f->log);
 	return daemon_reap(f, pid, t0, STOP_MS);
@@ -365,17 +328,17 @@ static int64_t
 wait_closed(int fd, int timeout_ms)
 {
 	uint8_t	 buf[CHUNK];
-	int64_t	 t0 = now_ms(), deadline = t0 + timeout_ms;
+	int64_t	 t0 = tl_now_ms(), deadline = t0 + timeout_ms;
 	ssize_t	 r;
 
 	for (;;) {
-		if (now_ms() >= deadline ||
-		    tl_readable(fd, left_ms(deadline)) != 1)
+		if (tl_now_ms() >= deadline ||
+		    tl_readable(fd, tl_left_ms(deadline)) != 1)
 			return -1;
 		r = read(fd, buf, sizeof(buf));
 		if (r == 0 || (r == -1 && (errno == ECONNRESET ||
 		    errno == EPIPE)))
-			return now_ms() - t0;
+			return tl_now_ms() - t0;
 		if (r == -1 && errno != EAGAIN && errno != EINTR)
 			return -1;
 	}
@@ -400,14 +363,14 @@ echo_try(struct e2e *f, uint32_t seed, size_t n, int64_t deadline)
 	ck_assert_ptr_nonnull(out = malloc(n));
 	ck_assert_ptr_nonnull(in = malloc(n));
 	tl_pattern(out, n, 0, seed);
-	fd = client(f, left_ms(deadline));
+	fd = client(f, tl_left_ms(deadline));
 	/* A refused client may be closed while it still writes. */
-	if (tl_write_full(fd, out, n, left_ms(deadline)) == 0)
+	if (tl_write_full(fd, out, n, tl_left_ms(deadline)) == 0)
 		ck_assert_int_eq(shutdown(fd, SHUT_WR), 0);
 	else
 		TL_ASSERT_LOG(errno == EPIPE || errno == ECONNRESET, f->log);
 	for (;;) {
-		TL_ASSERT_LOG(tl_readable(fd, left_ms(deadline)) == 1, f->log);
+		TL_ASSERT_LOG(tl_readable(fd, tl_left_ms(deadline)) == 1, f->log);
 		if (got < n)
 			r = read(fd, in + got, n - got);
 		else
@@ -434,10 +397,10 @@ echo_try(struct e2e *f, uint32_t seed, size_t n, int64_t deadline)
 static int64_t
 echo_check(struct e2e *f, uint32_t seed, size_t n, int timeout_ms)
 {
-	int64_t	 t0 = now_ms();
+	int64_t	 t0 = tl_now_ms();
 
 	TL_ASSERT_LOG(echo_try(f, seed, n, t0 + timeout_ms) == 1, f->log);
-	return now_ms() - t0;
+	return tl_now_ms() - t0;
 }
 
 /*
@@ -448,11 +411,11 @@ static int64_t
 echo_served(struct e2e *f, uint32_t seed, size_t n, int timeout_ms,
     int *refused)
 {
-	int64_t	 t0 = now_ms(), deadline = t0 + timeout_ms;
+	int64_t	 t0 = tl_now_ms(), deadline = t0 + timeout_ms;
 
 	for (*refused = 0; echo_try(f, seed, n, deadline) == 0; (*refused)++)
-		TL_ASSERT_LOG(now_ms() < deadline, f->log);
-	return now_ms() - t0;
+		TL_ASSERT_LOG(tl_now_ms() < deadline, f->log);
+	return tl_now_ms() - t0;
 }
 
 /* --- fixture ------------------------------------------------------------ */
@@ -484,7 +447,8 @@ e2e_start(struct e2e *f, int nchans, const char *standin_opt,
 	ck_assert_int_gt(f->svc, 0);
 	standin_start(f, nchans, standin_opt);
 	host_start(f);
-	f->port = free_port();
+	f->port = tl_free_port();
+	ck_assert_uint_gt(f->port, 0);
 	guest_start(f);
 	echo_served(f, 1, SMALL, TL_TIMEOUT_MS, &refused);
 }
@@ -540,7 +504,7 @@ streams_read(struct stream *s, int n, int timeout_ms)
 {
 	struct pollfd	 pfd[PAR_CLIENTS];
 	uint8_t		 buf[CHUNK];
-	int64_t		 deadline = now_ms() + timeout_ms;
+	int64_t		 deadline = tl_now_ms() + timeout_ms;
 	int		 i, busy;
 	ssize_t		 r;
 	size_t		 k;
@@ -555,9 +519,9 @@ streams_read(struct stream *s, int n, int timeout_ms)
 		}
 		if (busy == 0)
 			return 0;
-		if (now_ms() >= deadline)
+		if (tl_now_ms() >= deadline)
 			return -1;
-		if (poll(pfd, (nfds_t)n, left_ms(deadline)) == -1 &&
+		if (poll(pfd, (nfds_t)n, tl_left_ms(deadline)) == -1 &&
 		    errno != EINTR)
 			return -1;
 		for (i = 0; i < n; i++) {
@@ -685,7 +649,7 @@ START_TEST(t_bulk)
 	ck_assert_ptr_nonnull(buf = malloc(CHUNK));
 
 	fd = client(&f, TL_TIMEOUT_MS);
-	t0 = now_ms();
+	t0 = tl_now_ms();
 	put(&f, fd, "U", 1);
 	for (off = 0; off < n; off += k) {
 		k = n - off < CHUNK ? (size_t)(n - off) : CHUNK;
@@ -694,7 +658,7 @@ START_TEST(t_bulk)
 	}
 	ck_assert_int_eq(shutdown(fd, SHUT_WR), 0);
 	TL_ASSERT_LOG(tl_read_full(fd, res, sizeof(res), BULK_MS) == 0, f.log);
-	up_ms = now_ms() - t0;
+	up_ms = tl_now_ms() - t0;
 	ck_assert_uint_eq(res[0], n);
 	ck_assert(res[1] == tl_pattern_fnv(n, 76));
 	TL_ASSERT_LOG(tl_read_until_eof(fd, tail, sizeof(tail),
@@ -705,10 +669,10 @@ START_TEST(t_bulk)
 	req[0] = BULK_DOWN;
 	memcpy(req + 1, &n, sizeof(n));
 	memcpy(req + 1 + sizeof(n), &seed, sizeof(seed));
-	t0 = now_ms();
+	t0 = tl_now_ms();
 	put(&f, fd, req, sizeof(req));
 	TL_ASSERT_LOG(tl_read_fnv(fd, n, BULK_MS, &h) == 0, f.log);
-	down_ms = now_ms() - t0;
+	down_ms = tl_now_ms() - t0;
 	ck_assert(h == tl_pattern_fnv(n, seed));
 	TL_ASSERT_LOG(tl_read_until_eof(fd, tail, sizeof(tail),
 	    TL_TIMEOUT_MS) == 0, f.log);
@@ -716,13 +680,13 @@ START_TEST(t_bulk)
 
 	/* Both ways at once: 32 MiB echoed while it is sent. */
 	fd = client(&f, TL_TIMEOUT_MS);
-	t0 = now_ms();
+	t0 = tl_now_ms();
 	put(&f, fd, "E", 1);
 	ck_assert_int_gt(w = tl_writer(fd, n, 78), 0);
 	TL_ASSERT_LOG(tl_read_full(fd, tail, 1, BULK_MS) == 0, f.log);
 	ck_assert_int_eq(tail[0], 'E');
 	TL_ASSERT_LOG(tl_read_fnv(fd, n, BULK_MS, &h) == 0, f.log);
-	echo_ms = now_ms() - t0;
+	echo_ms = tl_now_ms() - t0;
 	ck_assert(h == tl_pattern_fnv(n, 78));
 	writer_reap(&f, w);
 	ck_assert_int_eq(shutdown(fd, SHUT_WR), 0);
@@ -760,7 +724,7 @@ START_TEST(t_parallel)
 		snprintf(hello, sizeof(hello), "hello %d", i);
 		expect(&f, s[i].fd, hello, strlen(hello), TL_TIMEOUT_MS);
 	}
-	t0 = now_ms();
+	t0 = tl_now_ms();
 	for (i = 0; i < PAR_CLIENTS; i++) {
 		s[i].want = PAR_BYTES;
 		s[i].got = 0;
@@ -769,7 +733,7 @@ START_TEST(t_parallel)
 		    100 + (uint32_t)i), 0);
 	}
 	TL_ASSERT_LOG(streams_read(s, PAR_CLIENTS, BULK_MS) == 0, f.log);
-	ms = now_ms() - t0;
+	ms = tl_now_ms() - t0;
 	for (i = 0; i < PAR_CLIENTS; i++) {
 		ck_assert(s[i].h == tl_pattern_fnv(PAR_BYTES,
 		    100 + (uint32_t)i));
@@ -805,10 +769,10 @@ START_TEST(t_guest_kill)
 	close(fd);
 	writer_kill(w);
 
-	t0 = now_ms();
+	t0 = tl_now_ms();
 	guest_start(&f);
 	echo_check(&f, 6, MID, RECOVER_MS);
-	ms = now_ms() - t0;
+	ms = tl_now_ms() - t0;
 	TL_ASSERT_LOG(ms < RECOVER_MS, f.log);
 	fprintf(stderr, "# e2e guest SIGKILL mid-transfer: next client served "
 	    "%lld ms after the restart\n", (long long)ms);
@@ -840,10 +804,10 @@ START_TEST(t_host_kill)
 	close(fd);
 	writer_kill(w);
 
-	t0 = now_ms();
+	t0 = tl_now_ms();
 	host_start(&f);
 	echo_served(&f, 9, MID, RECOVER_MS, &refused);
-	ms = now_ms() - t0;
+	ms = tl_now_ms() - t0;
 	TL_ASSERT_LOG(ms < RECOVER_MS, f.log);
 	fprintf(stderr, "# e2e host SIGKILL mid-transfer: a client served %lld "
 	    "ms after the restart (%d refused before)\n", (long long)ms,
@@ -872,20 +836,20 @@ START_TEST(t_host_restart)
 	/* The host's RESET reaches the guest: its client is closed. */
 	TL_ASSERT_LOG(wait_closed(fd, REFUSE_MS) >= 0, f.log);
 	close(fd);
-	t0 = now_ms();
+	t0 = tl_now_ms();
 	host_start(&f);
 	echo_check(&f, 11, MID, RECOVER_MS);
-	ms = now_ms() - t0;
+	ms = tl_now_ms() - t0;
 	TL_ASSERT_LOG(ms < RECOVER_MS, f.log);
 	fprintf(stderr, "# e2e host SIGTERM: next client served %lld ms after "
 	    "the restart\n", (long long)ms);
 	all_channels_serve(&f, 2);
 
 	daemon_kill(&f, &f.host);
-	t0 = now_ms();
+	t0 = tl_now_ms();
 	host_start(&f);
 	echo_check(&f, 12, MID, RECOVER_MS);
-	ms = now_ms() - t0;
+	ms = tl_now_ms() - t0;
 	TL_ASSERT_LOG(ms < RECOVER_MS, f.log);
 	fprintf(stderr, "# e2e host SIGKILL while idle: next client served "
 	    "%lld ms after the restart\n", (long long)ms);
@@ -951,14 +915,14 @@ START_TEST(t_sessions)
 	hfds = tl_proc_nfds(f.host);
 	gfds = tl_proc_nfds(f.guest);
 	ck_assert(hfds > 0 && gfds > 0);
-	t0 = now_ms();
+	t0 = tl_now_ms();
 	for (i = 0; i < SESSIONS; i++) {
 		snprintf(msg, sizeof(msg), "session %d of %d\n", i, SESSIONS);
 		fd = client(&f, TL_TIMEOUT_MS);
 		say(&f, fd, msg);
 		close(fd);
 	}
-	ms = now_ms() - t0;
+	ms = tl_now_ms() - t0;
 	fprintf(stderr, "# e2e sessions: %d in %lld ms: %.0f sessions/s\n",
 	    SESSIONS, (long long)ms, SESSIONS * 1000.0 / (double)(ms > 0 ?
 	    ms : 1));
@@ -1125,10 +1089,10 @@ client_stalled(void *arg)
 		return 0;
 	if (unread != st->unread) {
 		st->unread = unread;
-		st->since = now_ms();
+		st->since = tl_now_ms();
 		return 0;
 	}
-	return now_ms() - st->since >= QUIET_MS / 4 &&
+	return tl_now_ms() - st->since >= QUIET_MS / 4 &&
 	    queued >= (int)STALLED;
 }
 
@@ -1151,14 +1115,14 @@ START_TEST(t_sigterm)
 	two_sessions(&f, &a, &b, &w, 18);
 	stall.fd = b;
 	stall.unread = -1;
-	stall.since = now_ms();
+	stall.since = tl_now_ms();
 	TL_ASSERT_LOG(tl_wait_for(client_stalled, &stall, TL_TIMEOUT_MS) == 0,
 	    f.log);
-	t0 = now_ms();
+	t0 = tl_now_ms();
 	TL_ASSERT_LOG(tl_kill(f.host, SIGTERM) == 0, f.log);
 	/* Leaving now would lose the RESET: b would never be closed. */
 	if (tl_waitpid_timeout(f.host, QUIET_MS, &st) == 0) {
-		hms = now_ms() - t0;
+		hms = tl_now_ms() - t0;
 		TL_ASSERT_LOG(WIFEXITED(st) && WEXITSTATUS(st) == 0, f.log);
 		f.host = -1;
 	}
@@ -1169,7 +1133,7 @@ START_TEST(t_sigterm)
 	all_channels_serve(&f, 2);
 
 	two_sessions(&f, &a, &b, &w, 20);
-	t0 = now_ms();
+	t0 = tl_now_ms();
 	TL_ASSERT_LOG(tl_kill(f.guest, SIGTERM) == 0, f.log);
 	two_closed(&f, a, b, w);
 	gms = daemon_reap(&f, &f.guest, t0, STOP_MS);
@@ -1199,7 +1163,7 @@ START_TEST(t_sigterm_both)
 
 	e2e_start(&f, 2, NULL, tl_echo_server);
 	two_sessions(&f, &a, &b, &w, 22);
-	t0 = now_ms();
+	t0 = tl_now_ms();
 	TL_ASSERT_LOG(tl_kill(f.guest, SIGTERM) == 0, f.log);
 	TL_ASSERT_LOG(tl_kill(f.host, SIGTERM) == 0, f.log);
 	two_closed(&f, a, b, w);

@@ -98,15 +98,6 @@ struct fx {
 	int		 hfds, gfds;		/* baselines */
 };
 
-static int64_t
-now_ms(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static double
 now_ms_f(void)
 {
@@ -114,32 +105,6 @@ now_ms_f(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
-}
-
-static int
-left_ms(int64_t deadline)
-{
-	int64_t	 left = deadline - now_ms();
-
-	return left < 1 ? 1 : (int)left;
-}
-
-static uint16_t
-free_port(void)
-{
-	struct sockaddr_in	 sin;
-	socklen_t		 len = sizeof(sin);
-	int			 fd;
-
-	ck_assert_int_ge(fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0),
-	    0);
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
-	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
-	close(fd);
-	return ntohs(sin.sin_port);
 }
 
 /* A listener on 127.0.0.1:port (a service taking over a port), or -1. */
@@ -287,12 +252,12 @@ static int
 wait_closed(int fd, int timeout_ms)
 {
 	uint8_t	 buf[CHUNK];
-	int64_t	 deadline = now_ms() + timeout_ms;
+	int64_t	 deadline = tl_now_ms() + timeout_ms;
 	ssize_t	 r;
 
 	for (;;) {
-		if (now_ms() >= deadline ||
-		    tl_readable(fd, left_ms(deadline)) != 1)
+		if (tl_now_ms() >= deadline ||
+		    tl_readable(fd, tl_left_ms(deadline)) != 1)
 			return -1;
 		r = read(fd, buf, sizeof(buf));
 		if (r == 0 || (r == -1 && (errno == ECONNRESET ||
@@ -318,12 +283,12 @@ echo_try(struct fx *f, uint32_t seed, size_t n, int64_t deadline)
 	ck_assert_ptr_nonnull(out = malloc(n));
 	ck_assert_ptr_nonnull(in = malloc(n + 1));
 	tl_pattern(out, n, 0, seed);
-	fd = client(f, left_ms(deadline));
-	if (tl_write_full(fd, out, n, left_ms(deadline)) == 0)
+	fd = client(f, tl_left_ms(deadline));
+	if (tl_write_full(fd, out, n, tl_left_ms(deadline)) == 0)
 		ck_assert_int_eq(shutdown(fd, SHUT_WR), 0);
 	else
 		TL_ASSERT_LOG(errno == EPIPE || errno == ECONNRESET, f->log);
-	got = tl_read_until_eof(fd, in, n + 1, left_ms(deadline));
+	got = tl_read_until_eof(fd, in, n + 1, tl_left_ms(deadline));
 	if (got == -1)
 		TL_ASSERT_LOG(errno == ECONNRESET, f->log);
 	served = got > 0;
@@ -341,11 +306,11 @@ echo_try(struct fx *f, uint32_t seed, size_t n, int64_t deadline)
 static int64_t
 echo_served(struct fx *f, uint32_t seed, size_t n, int timeout_ms)
 {
-	int64_t	 t0 = now_ms(), deadline = t0 + timeout_ms;
+	int64_t	 t0 = tl_now_ms(), deadline = t0 + timeout_ms;
 
 	while (echo_try(f, seed, n, deadline) == 0)
-		TL_ASSERT_LOG(now_ms() < deadline, f->log);
-	return now_ms() - t0;
+		TL_ASSERT_LOG(tl_now_ms() < deadline, f->log);
+	return tl_now_ms() - t0;
 }
 
 static void
@@ -485,7 +450,7 @@ after_fault(struct fx *f, const char *what, uint32_t seed)
 	long	 hk, gk;
 
 	ms = echo_served(f, seed, MID, RECOVER_MS);
-	ck_assert_int_eq(echo_try(f, seed + 1, SMALL, now_ms() +
+	ck_assert_int_eq(echo_try(f, seed + 1, SMALL, tl_now_ms() +
 	    TL_TIMEOUT_MS), 1);
 	fds_settle(f, f->host, f->hfds, "host daemon");
 	fds_settle(f, f->guest, f->gfds, "guest daemon");
@@ -540,10 +505,11 @@ fx_start_ex(struct fx *f, int nchans, const char *si_opt,
 	ck_assert_int_gt(f->svc = tl_echo_server(&f->svc_port), 0);
 	standin_start(f);
 	host_start(f);
-	f->port = free_port();
+	f->port = tl_free_port();
+	ck_assert_uint_gt(f->port, 0);
 	guest_start(f);
 	echo_served(f, 1, SMALL, TL_TIMEOUT_MS);
-	ck_assert_int_eq(echo_try(f, 2, SMALL, now_ms() + TL_TIMEOUT_MS), 1);
+	ck_assert_int_eq(echo_try(f, 2, SMALL, tl_now_ms() + TL_TIMEOUT_MS), 1);
 	f->hfds = fds_idle(f->host);
 	f->gfds = fds_idle(f->guest);
 }
@@ -1087,9 +1053,9 @@ hostile(const char *name, void (*atk)(int *, int),
 		atk(fds, EVIL_CHANS);
 		_exit(0);
 	}
-	t0 = now_ms();
+	t0 = tl_now_ms();
 	worst = 0;
-	while (n < 3 || now_ms() - t0 < HOSTILE_MIN_MS) {
+	while (n < 3 || tl_now_ms() - t0 < HOSTILE_MIN_MS) {
 		TL_ASSERT_LOG(n < LAT_WINDOWS, f.log);
 		rtt_window(&f, fd, 201 + (uint32_t)n, all + n * LAT_RTT);
 		memcpy(win, all + n * LAT_RTT, sizeof(win));

@@ -90,27 +90,6 @@ struct gfix {
 	int		 nch;
 };
 
-static int64_t
-now_ms(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* A port the kernel just handed out, free again. */
-static uint16_t
-free_port(void)
-{
-	uint16_t	 port;
-	int		 fd;
-
-	ck_assert_int_ge(fd = tl_tcp_listen(&port), 0);
-	close(fd);
-	return port;
-}
-
 static void
 fix_init(struct gfix *f)
 {
@@ -124,7 +103,8 @@ fix_init(struct gfix *f)
 	snprintf(f->hostdir, sizeof(f->hostdir), "%s/hd", f->dir);
 	snprintf(f->log, sizeof(f->log), "%s/guest.log", f->dir);
 	ck_assert_int_eq(mkdir(f->hostdir, 0755), 0);
-	f->port = free_port();
+	f->port = tl_free_port();
+	ck_assert_uint_gt(f->port, 0);
 }
 
 /* Start the daemon with opts (NULL-terminated, or NULL) before dir, port. */
@@ -285,11 +265,11 @@ static int
 expect_eof(struct gfix *f, int fd, int max_ms)
 {
 	char	 buf[64];
-	int64_t	 t0 = now_ms();
+	int64_t	 t0 = tl_now_ms();
 
 	TL_ASSERT_LOG(tl_read_until_eof(fd, buf, sizeof(buf), max_ms) == 0,
 	    f->log);
-	return (int)(now_ms() - t0);
+	return (int)(tl_now_ms() - t0);
 }
 
 /* --- the scripted host's side of the frames ----------------------------- */
@@ -609,7 +589,8 @@ START_TEST(t_tokens_two_daemons)
 	fix_init(&a);
 	fix_init(&b);
 	while (b.port == a.port)
-		b.port = free_port();
+		b.port = tl_free_port();
+	ck_assert_uint_gt(b.port, 0);
 	ca = hc_new(&a, "vios0");
 	cb = hc_new(&b, "vios0");
 	t0 = time(NULL);
@@ -1231,11 +1212,11 @@ START_TEST(t_handshake_timeout)
 	fix_spawn(&f, opts);
 	hc_accept(&f, c, TL_TIMEOUT_MS);
 	/* The timer starts after the connect: the lower bound is safe. */
-	t0 = now_ms();
+	t0 = tl_now_ms();
 	cl = client(&f);
 	g1 = expect_syn(&f, c, true);
 	expect_eof(&f, cl, SHORT_MS + CLOSE_MS);
-	ms = (int)(now_ms() - t0);
+	ms = (int)(tl_now_ms() - t0);
 	fprintf(stderr, "--handshake-timeout %s: client closed %d ms after "
 	    "connecting\n", SHORT_OPT, ms);
 	ck_assert_int_ge(ms, SHORT_MS - EARLY_MS);
@@ -1413,11 +1394,11 @@ START_TEST(t_chan_added)
 	cl0 = client(&f);
 	g0 = establish(&f, c0, H1, true, true);
 
-	t0 = now_ms();
+	t0 = tl_now_ms();
 	c1 = hc_new(&f, "vios1");
 	hc_accept(&f, c1, ADD_MS);
 	fprintf(stderr, "channel added at run time: connected after %d ms\n",
-	    (int)(now_ms() - t0));
+	    (int)(tl_now_ms() - t0));
 	/* vios0 is busy: the next client can only go through vios1. */
 	cl1 = client(&f);
 	g1 = establish(&f, c1, H2, true, true);
@@ -1589,9 +1570,9 @@ START_TEST(t_idle_cpu_flapping)
 	hc_accept(&f, c, TL_TIMEOUT_MS);
 	hc_hangup(c);
 	ck_assert_int_ge(cpu0 = tl_proc_cpu_ms(f.pid), 0);
-	deadline = now_ms() + CPU_WINDOW_MS;
-	while (now_ms() < deadline) {
-		if ((fd = tl_accept(c->lfd, (int)(deadline - now_ms()))) < 0)
+	deadline = tl_now_ms() + CPU_WINDOW_MS;
+	while (tl_now_ms() < deadline) {
+		if ((fd = tl_accept(c->lfd, (int)(deadline - tl_now_ms()))) < 0)
 			continue;
 		n++;
 		close(fd);

@@ -121,15 +121,6 @@ struct gs {
 
 static uint8_t	 payload[VIOS_MAX_PAYLOAD];	/* one frame's payload */
 
-static int64_t
-now_ms(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* --- the daemon's log ---------------------------------------------------- */
 
 static off_t
@@ -400,7 +391,7 @@ host_wait_open(struct fix *f, const char *label)
 static int64_t
 host_stop_within(struct fix *f, int limit)
 {
-	int64_t	 t0 = now_ms();
+	int64_t	 t0 = tl_now_ms();
 	int	 st;
 
 	if (f->host == -1)
@@ -409,7 +400,7 @@ host_stop_within(struct fix *f, int limit)
 	HOST_ASSERT(f, tl_waitpid_timeout(f->host, limit, &st) == 0);
 	f->host = -1;
 	HOST_ASSERT(f, WIFEXITED(st) && WEXITSTATUS(st) == 0);
-	return now_ms() - t0;
+	return tl_now_ms() - t0;
 }
 
 static int64_t
@@ -787,14 +778,14 @@ upload(bool fin)
 	s = gs_open(&f, "g1", "ch0");
 	gs_connect(s, fin);
 	svc = svc_accept(&f);
-	t0 = now_ms();
+	t0 = tl_now_ms();
 	ck_assert_int_gt(w = frame_writer(s->fd, s->g, s->h, BULK_BYTES, 11,
 	    fin ? VIOS_FIN : VIOS_RESET), 0);
 	HOST_ASSERT(&f, tl_read_fnv(svc, BULK_BYTES, BULK_MS, &hash) == 0);
 	HOST_ASSERT(&f, hash == tl_pattern_fnv(BULK_BYTES, 11));
 	/* The guest's FIN or RESET is the service's EOF, after the data. */
 	svc_expect_eof(&f, svc, TL_TIMEOUT_MS);
-	ms = now_ms() - t0;
+	ms = tl_now_ms() - t0;
 	writer_done(&f, w, TL_TIMEOUT_MS);
 	fprintf(stderr, "# upload (%s): %u MiB in %lld ms (%.1f MiB/s)\n",
 	    fin ? "fin" : "no caps", BULK_BYTES >> 20, (long long)ms,
@@ -849,11 +840,11 @@ download(bool fin)
 	s = gs_open(&f, "g1", "ch0");
 	gs_connect(s, fin);
 	svc = svc_accept(&f);
-	t0 = now_ms();
+	t0 = tl_now_ms();
 	ck_assert_int_gt(w = tl_writer(svc, BULK_BYTES, 12), 0);
 	close(svc);		/* the writer's exit is the service's EOF */
 	gs_stream(s, BULK_BYTES, STALL_MS, &hash);
-	ms = now_ms() - t0;
+	ms = tl_now_ms() - t0;
 	HOST_ASSERT(&f, hash == tl_pattern_fnv(BULK_BYTES, 12));
 	gs_recv(s, &h, NULL, 0, TL_TIMEOUT_MS);
 	gs_check(s, &h, fin ? VIOS_FIN : VIOS_RESET, s->g, s->h);
@@ -899,11 +890,11 @@ START_TEST(t_duplex)
 	host_start(&f, NULL);
 	s = gs_open(&f, "g1", "ch0");
 	gs_connect(s, true);
-	t0 = now_ms();
+	t0 = tl_now_ms();
 	ck_assert_int_gt(w = frame_writer(s->fd, s->g, s->h, DUPLEX_BYTES, 21,
 	    0), 0);
 	gs_stream(s, DUPLEX_BYTES, STALL_MS, &hash);
-	ms = now_ms() - t0;
+	ms = tl_now_ms() - t0;
 	HOST_ASSERT(&f, hash == tl_pattern_fnv(DUPLEX_BYTES, 21));
 	writer_done(&f, w, TL_TIMEOUT_MS);
 	fprintf(stderr, "# duplex: %u MiB each way in %lld ms\n",
@@ -936,11 +927,11 @@ START_TEST(t_service_down)
 	s = gs_open(&f, "g1", "ch0");
 	for (i = 0; i < 3; i++) {
 		g = token_new();
-		t0 = now_ms();
+		t0 = tl_now_ms();
 		gs_send(s, VIOS_SYN, g, VIOS_TOKEN_UNKNOWN, i == 1 ? NULL :
 		    CAPS_FIN, i == 1 ? 0 : strlen(CAPS_FIN));
 		gs_expect(s, VIOS_RESET, g, VIOS_TOKEN_NONE, QUICK_MS);
-		ms = now_ms() - t0;
+		ms = tl_now_ms() - t0;
 		fprintf(stderr, "# service down: refused in %lld ms\n",
 		    (long long)ms);
 		HOST_ASSERT(&f, ms < QUICK_MS);
@@ -1277,9 +1268,9 @@ START_TEST(t_qemu_hangup)
 	svc_expect_eof(&f, svc, TL_TIMEOUT_MS);
 	close(svc);
 	log_wait(&f, from, "g1/ch0: channel lost", TL_TIMEOUT_MS);
-	t0 = now_ms();
+	t0 = tl_now_ms();
 	gs_connect(s, true);
-	ms = now_ms() - t0;
+	ms = tl_now_ms() - t0;
 	fprintf(stderr, "# hangup: new session %lld ms after channel lost\n",
 	    (long long)ms);
 	HOST_ASSERT(&f, ms < QUICK_MS);
@@ -1328,13 +1319,13 @@ START_TEST(t_connect_timeout)
 	s1 = gs_open(&f, "g1", "ch1");
 	s0->g = token_new();
 	s1->g = token_new();
-	t0 = now_ms();
+	t0 = tl_now_ms();
 	gs_send(s0, VIOS_SYN, s0->g, VIOS_TOKEN_UNKNOWN, CAPS_FIN,
 	    strlen(CAPS_FIN));
 	gs_send(s1, VIOS_SYN, s1->g, VIOS_TOKEN_UNKNOWN, NULL, 0);
 	gs_expect(s0, VIOS_RESET, s0->g, VIOS_TOKEN_NONE, QUICK_MS);
 	gs_expect(s1, VIOS_RESET, s1->g, VIOS_TOKEN_NONE, QUICK_MS);
-	ms = now_ms() - t0;
+	ms = tl_now_ms() - t0;
 	fprintf(stderr, "# connect timeout: both refused after %lld ms\n",
 	    (long long)ms);
 	HOST_ASSERT(&f, ms >= ACK_MS - TIMER_SLACK_MS && ms < QUICK_MS);
@@ -1560,7 +1551,7 @@ START_TEST(t_no_ack)
 	standin_start(&f, 0, "g1", 1);
 	host_start(&f, extra);
 	s = gs_open(&f, "g1", "ch0");
-	t0 = now_ms();		/* the timer starts after this */
+	t0 = tl_now_ms();		/* the timer starts after this */
 	gs_syn(s, CAPS_FIN, CAPS_FIN);
 	svc = svc_accept(&f);
 	/* Neither establishes, nor reaches the service. */
@@ -1568,7 +1559,7 @@ START_TEST(t_no_ack)
 	gs_send(s, VIOS_ACK, s->g ^ 1, s->h, NULL, 0);
 	gs_send(s, VIOS_DATA, s->g, s->h, "early", 5);
 	svc_expect_eof(&f, svc, ACK_MS + QUICK_MS);
-	ms = now_ms() - t0;
+	ms = tl_now_ms() - t0;
 	fprintf(stderr, "# no ACK: service closed %lld ms after SYN\n",
 	    (long long)ms);
 	HOST_ASSERT(&f, ms >= ACK_MS - TIMER_SLACK_MS &&
@@ -1619,7 +1610,7 @@ gs_syn_by(struct fix *f, const char *guest, const char *ch, int64_t t0,
 
 	s = gs_open(f, guest, ch);
 	gs_connect(s, true);
-	took = now_ms() - t0;
+	took = tl_now_ms() - t0;
 	fprintf(stderr, "# %s/%s: SYNACK %lld ms after the socket appeared\n",
 	    guest, ch, (long long)took);
 	HOST_ASSERT(f, took < ms);
@@ -1650,14 +1641,14 @@ START_TEST(t_hotplug)
 
 	/* A new guest directory with two channels. */
 	standin_start(&f, 1, "g2", 2);
-	t0 = now_ms();
+	t0 = tl_now_ms();
 	s = gs_syn_by(&f, "g2", "ch1", t0, QUICK_MS);
 	gs_send(s, VIOS_RESET, s->g, s->h, NULL, 0);
 	gs_close(s);
 
 	/* A new channel of a known guest. */
 	standin_cmd(&f, 0, "add ch5");
-	t0 = now_ms();
+	t0 = tl_now_ms();
 	s = gs_syn_by(&f, "g1", "ch5", t0, QUICK_MS);
 	gs_send(s, VIOS_RESET, s->g, s->h, NULL, 0);
 	gs_close(s);
@@ -1710,10 +1701,10 @@ START_TEST(t_root_gone)
 	ck_assert_int_eq(tl_kill(f.host, 0), 0);
 
 	standin_start(&f, 1, "g2", 1);		/* makes guest_dir again */
-	t0 = now_ms();
+	t0 = tl_now_ms();
 	s = gs_open(&f, "g2", "ch0");
 	gs_connect(s, true);
-	ms = now_ms() - t0;
+	ms = tl_now_ms() - t0;
 	fprintf(stderr, "# guest_dir back: SYNACK after %lld ms\n",
 	    (long long)ms);
 	HOST_ASSERT(&f, ms < QUICK_MS);
@@ -1742,7 +1733,7 @@ START_TEST(t_stale_socket)
 	host_start(&f, NULL);
 	log_wait(&f, 0, "g1/ch1: cannot open", TL_TIMEOUT_MS);
 	standin_start(&f, 0, "g1", 2);
-	t0 = now_ms();
+	t0 = tl_now_ms();
 	s = gs_syn_by(&f, "g1", "ch1", t0, QUICK_MS);
 	gs_close(s);
 
@@ -1756,7 +1747,7 @@ START_TEST(t_stale_socket)
 	log_wait(&f, from, "ended: channel down", TL_TIMEOUT_MS);
 	log_wait(&f, from, "g1/ch0: channel lost", TL_TIMEOUT_MS);
 	standin_start(&f, 0, "g1", 2);
-	t0 = now_ms();
+	t0 = tl_now_ms();
 	gs_syn_by(&f, "g1", "ch0", t0, QUICK_MS);
 	gs_syn_by(&f, "g1", "ch1", t0, QUICK_MS);
 	fix_done(&f);
@@ -1780,7 +1771,7 @@ START_TEST(t_many_guests)
 		standin_start(&f, i, guest, NCHANS);
 	}
 	host_start(&f, NULL);
-	t0 = now_ms();
+	t0 = tl_now_ms();
 	for (i = 0; i < n; i++) {
 		snprintf(guest, sizeof(guest), "vm%02d", i / NCHANS);
 		snprintf(ch, sizeof(ch), "ch%d", i % NCHANS);
@@ -1803,7 +1794,7 @@ START_TEST(t_many_guests)
 		gs_stream(s[i], len, STALL_MS, &hash);
 		HOST_ASSERT(&f, hash == tl_pattern_fnv(len, 1000 + (uint32_t)i));
 	}
-	ms = now_ms() - t0;
+	ms = tl_now_ms() - t0;
 	fprintf(stderr, "# %d sessions on %d guests: handshakes and echoes in "
 	    "%lld ms\n", n, NGUESTS, (long long)ms);
 	for (i = 0; i < n; i++) {
@@ -1947,17 +1938,17 @@ START_TEST(t_noisy_neighbours)
 	host_wait_open(&f, "ga/ch0");
 	host_wait_open(&f, "gd/ch0");
 
-	t0 = now_ms();
+	t0 = tl_now_ms();
 	ck_assert_int_gt(wb = frame_writer(gb->fd, gb->g, gb->h, UINT64_MAX,
 	    81, 0), 0);
 	ck_assert_int_gt(wd = block_writer(gd->fd, stale_fill, UINT64_MAX), 0);
 	ck_assert_int_gt(wa = block_writer(ga->fd, garbage_fill,
 	    GARBAGE_BYTES / GARBAGE_BLOCK), 0);
-	while (flooding || n < RTT_COUNT || now_ms() - t0 < NOISY_MIN_MS) {
-		HOST_ASSERT(&f, now_ms() - t0 < NOISY_MS);
-		t = now_ms();
+	while (flooding || n < RTT_COUNT || tl_now_ms() - t0 < NOISY_MIN_MS) {
+		HOST_ASSERT(&f, tl_now_ms() - t0 < NOISY_MS);
+		t = tl_now_ms();
 		gs_echo(gc, RTT_BYTES, 82 + (uint32_t)n);
-		rtt = now_ms() - t;
+		rtt = tl_now_ms() - t;
 		rtt_sum += rtt;
 		if (rtt > rtt_max)
 			rtt_max = rtt;
@@ -1970,12 +1961,12 @@ START_TEST(t_noisy_neighbours)
 			flooding = false;
 			HOST_ASSERT(&f, WIFEXITED(st) && WEXITSTATUS(st) == 0);
 			fprintf(stderr, "# noisy: 64 MiB of garbage written in "
-			    "%lld ms\n", (long long)(now_ms() - t0));
+			    "%lld ms\n", (long long)(tl_now_ms() - t0));
 		}
 	}
 	fprintf(stderr, "# noisy: %d round trips in %lld ms (%d during the "
 	    "garbage), max %lld ms, mean %.2f ms; daemon RSS max %ld KiB\n",
-	    n, (long long)(now_ms() - t0), during, (long long)rtt_max,
+	    n, (long long)(tl_now_ms() - t0), during, (long long)rtt_max,
 	    (double)rtt_sum / n, rss_max);
 	HOST_ASSERT(&f, rtt_max < RTT_MAX_MS);
 	/* Under valgrind the RSS is mostly valgrind's: no bound there. */

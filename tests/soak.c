@@ -53,35 +53,6 @@ struct result {
 	uint64_t	 bytes;
 };
 
-static int64_t
-now_ms(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static uint16_t
-free_port(void)
-{
-	struct sockaddr_in	 sin;
-	socklen_t		 len = sizeof(sin);
-	int			 fd;
-	uint16_t		 port = 0;
-
-	if ((fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
-		return 0;
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == 0 &&
-	    getsockname(fd, (struct sockaddr *)&sin, &len) == 0)
-		port = ntohs(sin.sin_port);
-	close(fd);
-	return port;
-}
-
 /* 1..SOAK_MAX, log-uniform: most sessions small, some of megabytes. */
 static size_t
 soak_size(unsigned int *seed)
@@ -275,7 +246,7 @@ main(void)
 		}
 	}
 	snprintf(hport, sizeof(hport), "%u", (unsigned)svc_port);
-	port = free_port();
+	port = tl_free_port();
 	snprintf(gport, sizeof(gport), "%u", (unsigned)port);
 	{
 		const char *ha[] = { HOST_PATH, "--guest-dir", root, "--port",
@@ -291,9 +262,9 @@ main(void)
 		return 1;
 	}
 	/* Ready: one session served (a 1-byte echo). */
-	t0 = now_ms();
+	t0 = tl_now_ms();
 	while (soak_session(port, 1, 0, 0, 0) != 0)
-		if (now_ms() - t0 > TL_TIMEOUT_MS) {
+		if (tl_now_ms() - t0 > TL_TIMEOUT_MS) {
 			fprintf(stderr, "soak: tunnel not ready\n");
 			tl_dump_file(log, "soak log");
 			return 1;
@@ -301,7 +272,7 @@ main(void)
 	h0 = tl_proc_nfds(host);
 	g0 = tl_proc_nfds(guest);
 
-	t0 = now_ms();
+	t0 = tl_now_ms();
 	if (pipe(p) == -1)
 		return 1;
 	for (i = 0; i < SOAK_WORKERS; i++) {
@@ -330,7 +301,7 @@ main(void)
 		if (waitpid(w[i], &st, 0) != w[i] || !WIFEXITED(st) ||
 		    WEXITSTATUS(st) != 0)
 			ok = 0;
-	ms = now_ms() - t0;
+	ms = tl_now_ms() - t0;
 
 	/* The last aborts may still be closing: settle within a bound. */
 	nh.pid = host;

@@ -47,7 +47,7 @@
 
 /* --- time ------------------------------------------------------------- */
 
-static int64_t
+int64_t
 tl_now_ms(void)
 {
 	struct timespec	 ts;
@@ -252,6 +252,27 @@ fail:
 	if (write(report, &e, sizeof(e)) != sizeof(e))
 		_exit(126);
 	_exit(127);
+}
+
+/* At least 1, so a call past the deadline still polls once. */
+int
+tl_left_ms(int64_t deadline)
+{
+	int	 left = tl_left(deadline);
+
+	return left < 1 ? 1 : left;
+}
+
+uint16_t
+tl_free_port(void)
+{
+	uint16_t	 port;
+	int		 fd;
+
+	if ((fd = tl_tcp_listen(&port)) == -1)
+		return 0;
+	close(fd);
+	return port;
 }
 
 int

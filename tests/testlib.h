@@ -58,6 +58,11 @@ struct tl_spawn_opts {
 
 pid_t	 tl_spawn(char *const argv[], int *stdout_fd);
 pid_t	 tl_spawn_ex(char *const argv[], const struct tl_spawn_opts *o);
+/* Monotonic milliseconds; the ms left until deadline, at least 1. */
+int64_t	 tl_now_ms(void);
+int	 tl_left_ms(int64_t deadline);
+/* A loopback TCP port the kernel just handed out, free again; 0 on error. */
+uint16_t tl_free_port(void);
 /* True under $VIOS_TEST_WRAPPER: a daemon's RSS is then the wrapper's. */
 int	 tl_wrapped(void);
 
