@@ -437,6 +437,20 @@ tl_kill(pid_t pid, int sig)
 }
 
 int
+tl_stop(pid_t pid)
+{
+	int	 st;
+	pid_t	 r;
+
+	if (kill(pid, SIGSTOP) == -1)
+		return -1;
+	/* Stopping is immediate once the signal is delivered. */
+	while ((r = waitpid(pid, &st, WUNTRACED)) == -1 && errno == EINTR)
+		;
+	return r == pid && WIFSTOPPED(st) ? 0 : -1;
+}
+
+int
 tl_waitpid_timeout(pid_t pid, int timeout_ms, int *status)
 {
 	int64_t	 deadline = tl_deadline(timeout_ms);

@@ -76,6 +76,11 @@ int	 tl_wait_line(int fd, const char *needle, int timeout_ms, char *buf,
 	    size_t len);
 
 int	 tl_kill(pid_t pid, int sig);
+/*
+ * SIGSTOP child pid and return once it is stopped (0), or -1: whatever it
+ * had not read yet then waits for SIGCONT in one batch.
+ */
+int	 tl_stop(pid_t pid);
 /* Reap pid within the deadline: 0 (status filled, may be NULL) or -1. */
 int	 tl_waitpid_timeout(pid_t pid, int timeout_ms, int *status);
 /* SIGTERM, wait up to timeout_ms, then SIGKILL and reap; 0 or -1. */
