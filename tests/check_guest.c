@@ -1446,6 +1446,45 @@ START_TEST(t_chan_removed)
 }
 END_TEST
 
+/*
+ * inotify reports a channel's removal after its name holds a channel again
+ * (udev replacing a link, a rename away and back): the late REMOVE must
+ * leave the live channel and its client alone.  The daemon is stopped
+ * while the name goes and comes back, so it reads both events in one
+ * batch; a channel added meanwhile, later in the same inotify queue, is
+ * the sign that the batch has been handled.
+ */
+START_TEST(t_late_remove)
+{
+	struct gfix	 f;
+	struct hchan	*c, *c1;
+	char		 away[PATH_MAX];
+	uint32_t	 g;
+	int		 cl;
+
+	fix_init(&f);
+	c = hc_new(&f, "vios0");
+	fix_spawn(&f, NULL);
+	hc_accept(&f, c, TL_TIMEOUT_MS);
+	cl = client(&f);
+	g = establish(&f, c, H1, true, true);
+	roundtrip(&f, c, cl, g, H1);
+
+	snprintf(away, sizeof(away), "%s/.vios0", f.hostdir);
+	ck_assert_int_eq(tl_stop(f.pid), 0);
+	ck_assert_int_eq(rename(c->path, away), 0);
+	ck_assert_int_eq(rename(away, c->path), 0);
+	c1 = hc_new(&f, "vios1");
+	ck_assert_int_eq(tl_kill(f.pid, SIGCONT), 0);
+	hc_accept(&f, c1, TL_TIMEOUT_MS);
+
+	TL_ASSERT_LOG(!log_has(f.log, "channel removed"), f.log);
+	roundtrip(&f, c, cl, g, H1);
+	close(cl);
+	fix_stop(&f);
+}
+END_TEST
+
 /* The host side hangs up: the client is closed, the channel reconnected. */
 START_TEST(t_host_gone)
 {
@@ -2042,6 +2081,7 @@ test_suite(void)
 	tcase_add_test(checkmain_tcase(s, "match"), t_match);
 	tcase_add_test(checkmain_tcase(s, "chan_added"), t_chan_added);
 	tcase_add_test(checkmain_tcase(s, "chan_removed"), t_chan_removed);
+	tcase_add_test(checkmain_tcase(s, "late_remove"), t_late_remove);
 	tcase_add_test(checkmain_tcase(s, "host_gone"), t_host_gone);
 	tcase_add_test(checkmain_tcase(s, "hostdir_gone"), t_hostdir_gone);
 	tcase_add_test(checkmain_tcase(s, "idle_cpu_connected"),

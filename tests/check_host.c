@@ -1754,6 +1754,48 @@ START_TEST(t_stale_socket)
 }
 END_TEST
 
+/*
+ * inotify reports a channel's removal after its name holds a socket again
+ * (QEMU re-creating it, a rename away and back): the late REMOVE must
+ * leave the live channel and its session alone.  The daemon is stopped
+ * while the name goes and comes back, so it reads both events in one
+ * batch; a guest created meanwhile, later in the same inotify queue, is
+ * the sign that the batch has been handled.
+ */
+START_TEST(t_late_remove)
+{
+	struct fix	 f;
+	struct gs	*s;
+	char		 path[PATH_MAX], away[PATH_MAX];
+	off_t		 from;
+	int		 svc;
+
+	fix_init(&f);
+	fix_listen(&f);
+	standin_start(&f, 0, "g1", 1);
+	host_start(&f, NULL);
+	s = gs_open(&f, "g1", "ch0");
+	gs_connect(s, true);
+	svc = svc_accept(&f);
+	gs_echo_svc(s, svc, "before", 6);
+	from = log_size(f.log);
+
+	snprintf(path, sizeof(path), "%s/g1/ch0", f.root);
+	snprintf(away, sizeof(away), "%s/g1/.ch0", f.root);
+	ck_assert_int_eq(tl_stop(f.host), 0);
+	ck_assert_int_eq(rename(path, away), 0);
+	ck_assert_int_eq(rename(away, path), 0);
+	standin_start(&f, 1, "g2", 1);
+	ck_assert_int_eq(tl_kill(f.host, SIGCONT), 0);
+	host_wait_open(&f, "g2/ch0");
+
+	HOST_ASSERT(&f, log_count(f.log, from, "channel removed") == 0);
+	gs_echo_svc(s, svc, "after", 5);
+	close(svc);
+	fix_done(&f);
+}
+END_TEST
+
 /* 20 guests x 4 channels: 80 sessions at once, each its own payload. */
 START_TEST(t_many_guests)
 {
@@ -2276,6 +2318,7 @@ test_suite(void)
 	tcase_add_test(checkmain_tcase(s, "no_ack"), t_no_ack);
 	tcase_add_test(checkmain_tcase(s, "hotplug"), t_hotplug);
 	tcase_add_test(checkmain_tcase(s, "stale_socket"), t_stale_socket);
+	tcase_add_test(checkmain_tcase(s, "late_remove"), t_late_remove);
 	tcase_add_test(checkmain_tcase(s, "root_gone"), t_root_gone);
 	tcase_add_test(checkmain_tcase(s, "many_guests"), t_many_guests);
 	tcase_add_test(checkmain_tcase(s, "noisy_neighbours"),
