@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * bevread.c: large reads into a bufferevent's input (see bevread.h).
+ * The input's end is frozen by libevent outside its own read; it is
+ * thawed for each readv() here and frozen again, so the bufferevent
+ * finds it as it left it.
+ */
+#include "config.h"
+
+#include <sys/uio.h>
+
+#include <errno.h>
+
+#include <event2/buffer.h>
+#include <event2/event.h>
+
+#include "bevread.h"
+#include "vios.h"
+
+/* Bytes per readv(): one whole frame, and below malloc's mmap threshold. */
+#define BEVREAD_CHUNK	(256 * 1024 - 64)
+
+/* Cut the vectors v[0..nv) to len bytes in all. */
+static void
+bevread_clip(struct evbuffer_iovec *v, int nv, size_t len)
+{
+	int	 i;
+
+	for (i = 0; i < nv; i++) {
+		if (v[i].iov_len > len)
+			v[i].iov_len = len;
+		len -= v[i].iov_len;
+	}
+}
+
+/*
+ * One readv() of at most want bytes into in: its result.  The space
+ * reserved may be larger than asked for; only want bytes of it are read.
+ */
+static ssize_t
+bevread_once(struct evbuffer *in, int fd, size_t want)
+{
+	struct evbuffer_iovec	 v[2];
+	ssize_t			 n = -1;
+	int			 nv;
+
+	evbuffer_unfreeze(in, 0);
+	if ((nv = evbuffer_reserve_space(in, (ev_ssize_t)want, v, 2)) <= 0) {
+		errno = ENOMEM;
+		goto out;
+	}
+	bevread_clip(v, nv, want);
+	if ((n = readv(fd, (struct iovec *)v, nv)) > 0) {
+		bevread_clip(v, nv, (size_t)n);
+		if (evbuffer_commit_space(in, v, nv) == -1) {
+			errno = ENOMEM;
+			n = -1;
+		}
+	}
+out:
+	evbuffer_freeze(in, 0);
+	return n;
+}
+
+short
+bevread_more(struct bufferevent *bev, size_t room, int *err)
+{
+	struct evbuffer	*in = bufferevent_get_input(bev);
+	int		 fd = bufferevent_getfd(bev);
+	ssize_t		 n;
+
+	*err = 0;
+	/*
+	 * No stop at a short read: a virtio port hands out one buffer of
+	 * at most a page per read, however much is queued behind it.
+	 */
+	while (room > 0) {
+		n = bevread_once(in, fd, room < BEVREAD_CHUNK ? room :
+		    BEVREAD_CHUNK);
+		if (n == 0)
+			return BEV_EVENT_EOF;
+		if (n < 0) {
+			if (errno == EAGAIN || errno == EWOULDBLOCK ||
+			    errno == EINTR)
+				return 0;
+			*err = errno;
+			return BEV_EVENT_ERROR;
+		}
+		room -= (size_t)n;
+	}
+	return 0;
+}
+
+void
+bevread_end(struct bufferevent *bev, short what, int err,
+    bufferevent_event_cb cb, void *arg)
+{
+	bufferevent_disable(bev, EV_READ);
+	errno = err;
+	cb(bev, BEV_EVENT_READING | what, arg);
+}

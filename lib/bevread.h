@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * bevread.h: reading more than libevent does.  libevent 2.1 reads at most
+ * 4096 bytes per read event (EVBUFFER_MAX_READ in buffer.c), whatever
+ * bufferevent_set_max_single_read() says: a relay on bufferevents alone
+ * makes one epoll_wait, one FIONREAD and one readv per 4 KiB, and writes
+ * as small.  From a read callback, bevread_more() takes what the fd has
+ * ready in large reads, into the same input buffer, within a budget the
+ * caller derives from its watermarks; bevread_end() then reports an EOF
+ * or error met on the way exactly as libevent reports its own.
+ */
+#ifndef BEVREAD_H
+#define BEVREAD_H
+
+#include <stddef.h>
+
+#include <event2/bufferevent.h>
+
+/*
+ * Append up to room more bytes that bev's fd has ready to its input,
+ * without waiting.  Returns 0 (nothing more ready, or room used up), or
+ * BEV_EVENT_EOF or BEV_EVENT_ERROR (*err set to the errno) when the fd
+ * reported one: the caller uses the bytes first, then hands both to
+ * bevread_end().
+ */
+short	bevread_more(struct bufferevent *bev, size_t room, int *err);
+
+/*
+ * Report what bevread_more() returned as libevent reports the end of its
+ * own read: reading disabled, then cb(bev, BEV_EVENT_READING | what, arg)
+ * with errno set to err.  cb may free bev.
+ */
+void	bevread_end(struct bufferevent *bev, short what, int err,
+	    bufferevent_event_cb cb, void *arg);
+
+#endif /* BEVREAD_H */
