@@ -15,9 +15,12 @@
 #include <event2/event.h>
 
 #include "bevread.h"
-#include "vios.h"
 
-/* Bytes per readv(): one whole frame, and below malloc's mmap threshold. */
+/*
+ * Bytes per readv(): socat's largest buffer, less room for libevent's
+ * chain header so that a chain is one 256 KiB allocation (which the
+ * daemons serve from the heap: daemon.c).
+ */
 #define BEVREAD_CHUNK	(256 * 1024 - 64)
 
 /* Cut the vectors v[0..nv) to len bytes in all. */

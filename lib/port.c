@@ -28,6 +28,7 @@
 
 #include <event2/buffer.h>
 
+#include "bevread.h"
 #include "json.h"
 #include "port.h"
 #include "token.h"
@@ -35,6 +36,8 @@
 
 #define PORT_NAME_MAX		128
 #define PORT_CLOSING_MAX	8	/* draining sessions kept per port */
+/* Bytes one read callback takes beyond libevent's 4 KiB (bevread.h). */
+#define PORT_READ_BURST		(256 * 1024)
 
 struct session {
 	struct port		*port;
@@ -90,6 +93,53 @@ static void	port_input(struct port *);
 static void	port_unpause(struct port *);
 static void	port_notify_drained(struct port *);
 static const char *port_chan_state(const struct port *);
+static void	port_chan_event_cb(struct bufferevent *, short, void *);
+
+/* Bytes the session's TCP side may read now: what the channel output takes. */
+static size_t
+session_read_room(const struct session *s)
+{
+	const struct port	*pt = s->port;
+	size_t			 used;
+
+	if (s->closing || !s->relaying || s->paused || s->eof ||
+	    pt->bev == NULL)
+		return 0;
+	used = evbuffer_get_length(bufferevent_get_output(pt->bev)) +
+	    evbuffer_get_length(bufferevent_get_input(s->bev));
+	if (used >= VIOS_CHAN_OUT_HIGH)
+		return 0;
+	used = VIOS_CHAN_OUT_HIGH - used;
+	return used < PORT_READ_BURST ? used : PORT_READ_BURST;
+}
+
+/*
+ * Bytes the channel may read now.  With a session, no more than its TCP
+ * output takes below VIOS_TCP_OUT_HIGH, so every frame read is acted on
+ * before the channel pauses (an EOF read here then comes after them all).
+ */
+static size_t
+port_chan_read_room(const struct port *pt)
+{
+	struct bufferevent	*tcp;
+	size_t			 used, cap = PORT_READ_BURST;
+
+	if (pt->bev == NULL || pt->down || pt->paused || pt->shutting ||
+	    pt->in_input ||
+	    evbuffer_get_length(bufferevent_get_output(pt->bev)) >=
+	    VIOS_CHAN_OUT_MAX)
+		return 0;
+	used = evbuffer_get_length(bufferevent_get_input(pt->bev));
+	if (pt->sess != NULL) {
+		tcp = pt->sess->bev;
+		used += evbuffer_get_length(bufferevent_get_output(tcp));
+		cap = VIOS_TCP_OUT_HIGH;
+	}
+	if (used >= cap)
+		return 0;
+	cap -= used;
+	return cap < PORT_READ_BURST ? cap : PORT_READ_BURST;
+}
 
 /* Free a session: its TCP bufferevent (closing the socket) and timer. */
 static void
@@ -159,13 +209,23 @@ session_release(struct session *s)
 	port_unpause(pt);
 }
 
+static void session_tcp_event_cb(struct bufferevent *, short, void *);
+
+/* Frame what the TCP side has, and more read at once.  May free s. */
 static void
 session_tcp_read_cb(struct bufferevent *bev, void *arg)
 {
 	struct session	*s = arg;
+	struct port	*pt = s->port;
+	short		 what;
+	int		 err;
 
-	if (!s->closing)
-		port_tcp_input(s->port);
+	if (s->closing)
+		return;
+	what = bevread_more(bev, session_read_room(s), &err);
+	port_tcp_input(pt);
+	if (what != 0 && pt->sess == s)
+		bevread_end(bev, what, err, session_tcp_event_cb, s);
 }
 
 /* TCP output drained below LOW (or empty, when closing). May free s. */
@@ -245,6 +305,7 @@ session_new(struct port *pt, struct bufferevent *bev, bool connecting)
 	bufferevent_setwatermark(bev, EV_WRITE,
 	    VIOS_TCP_OUT_HIGH / VIOS_OUT_LOW_DIV, 0);
 	bufferevent_set_max_single_read(bev, VIOS_MAX_PAYLOAD);
+	bufferevent_set_max_single_write(bev, VIOS_TCP_OUT_HIGH);
 	/* Not read until the session is established (TCP_START). */
 	bufferevent_disable(bev, EV_READ);
 	bufferevent_enable(bev, EV_WRITE);
@@ -524,10 +585,18 @@ port_input(struct port *pt)
 	pt->in_input = false;
 }
 
+/* Act on the frames the channel has, and on more read at once. */
 static void
 port_chan_read_cb(struct bufferevent *bev, void *arg)
 {
-	port_input(arg);
+	struct port	*pt = arg;
+	short		 what;
+	int		 err;
+
+	what = bevread_more(bev, port_chan_read_room(pt), &err);
+	port_input(pt);
+	if (what != 0 && pt->bev == bev && !pt->down)
+		bevread_end(bev, what, err, port_chan_event_cb, pt);
 }
 
 static void
