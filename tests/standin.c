@@ -32,6 +32,8 @@
 #include <event2/event.h>
 #include <event2/listener.h>
 
+#include "bevread.h"
+
 /*
  * How the model maps onto UNIX sockets (see VIRTIO-SERIAL.md for the
  * real behaviour):
@@ -219,15 +221,33 @@ side_set_read(struct side *s, int on)
 		bufferevent_disable(s->bev, EV_READ);
 }
 
+static void	side_event_cb(struct bufferevent *, short, void *);
+
+/*
+ * Pass what s has, and more read at once up to the peer's high-water
+ * mark (libevent alone reads 4 KiB per event: bevread.h), to the peer.
+ */
 static void
 side_read_cb(struct bufferevent *bev, void *arg)
 {
 	struct side	*s = arg, *peer = side_peer(s);
+	struct evbuffer	*out;
+	size_t		 used;
+	short		 what = 0;
+	int		 err = 0;
 
-	if (peer->bev != NULL && !peer->hup && !s->hup)
-		evbuffer_add_buffer(bufferevent_get_output(peer->bev),
-		    bufferevent_get_input(bev));
+	if (peer->bev != NULL && !peer->hup && !s->hup) {
+		out = bufferevent_get_output(peer->bev);
+		used = evbuffer_get_length(out) +
+		    evbuffer_get_length(bufferevent_get_input(bev));
+		if (used < STANDIN_HIGH)
+			what = bevread_more(bev, STANDIN_HIGH - used,
+			    &err);
+		evbuffer_add_buffer(out, bufferevent_get_input(bev));
+	}
 	chan_update(s->chan);
+	if (what != 0)
+		bevread_end(bev, what, err, side_event_cb, s);
 }
 
 /* Output fell below the low watermark; may free s->bev (--hup-guest). */
