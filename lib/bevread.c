@@ -7,9 +7,11 @@
  */
 #include "config.h"
 
+#include <sys/ioctl.h>
 #include <sys/uio.h>
 
 #include <errno.h>
+#include <stdbool.h>
 
 #include <event2/buffer.h>
 #include <event2/event.h>
@@ -65,21 +67,21 @@ out:
 	return n;
 }
 
-short
-bevread_more(struct bufferevent *bev, size_t room, int *err)
+/*
+ * Read into in until EAGAIN, an EOF or error (returned, *err set), room
+ * bytes, or with stop_short a read shorter than asked for.
+ */
+static short
+bevread_loop(struct evbuffer *in, int fd, size_t room, bool stop_short,
+    int *err)
 {
-	struct evbuffer	*in = bufferevent_get_input(bev);
-	int		 fd = bufferevent_getfd(bev);
-	ssize_t		 n;
+	ssize_t	 n;
+	size_t	 want;
 
 	*err = 0;
-	/*
-	 * No stop at a short read: a virtio port hands out one buffer of
-	 * at most a page per read, however much is queued behind it.
-	 */
 	while (room > 0) {
-		n = bevread_once(in, fd, room < BEVREAD_CHUNK ? room :
-		    BEVREAD_CHUNK);
+		want = room < BEVREAD_CHUNK ? room : BEVREAD_CHUNK;
+		n = bevread_once(in, fd, want);
 		if (n == 0)
 			return BEV_EVENT_EOF;
 		if (n < 0) {
@@ -89,9 +91,36 @@ bevread_more(struct bufferevent *bev, size_t room, int *err)
 			*err = errno;
 			return BEV_EVENT_ERROR;
 		}
+		if (stop_short && (size_t)n < want)
+			return 0;
 		room -= (size_t)n;
 	}
 	return 0;
+}
+
+short
+bevread_more(struct bufferevent *bev, size_t room, int *err)
+{
+	int	 fd = bufferevent_getfd(bev), ready;
+
+	/*
+	 * A socket says how much it holds: nothing more is read (nor space
+	 * reserved) when libevent's own read took it all, the common case
+	 * for small messages; an EOF then waits for libevent's next read.
+	 * A virtio port does not (ENOTTY), and hands out one buffer of at
+	 * most a page per read however much is queued behind it: it is read
+	 * until EAGAIN.
+	 */
+	if (ioctl(fd, FIONREAD, &ready) == 0 && ready >= 0 &&
+	    (size_t)ready < room)
+		room = (size_t)ready;
+	return bevread_loop(bufferevent_get_input(bev), fd, room, false, err);
+}
+
+short
+bevread_sock(struct evbuffer *in, int fd, size_t room, int *err)
+{
+	return bevread_loop(in, fd, room, true, err);
 }
 
 void

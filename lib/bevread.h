@@ -26,6 +26,14 @@
 short	bevread_more(struct bufferevent *bev, size_t room, int *err);
 
 /*
+ * For a reader with its own read event on a stream socket fd instead of
+ * the bufferevent's: read into in until a short read (the socket is
+ * drained), EAGAIN, or room bytes; returns as bevread_more().  An EOF
+ * is read here, so the caller's event never fires for nothing.
+ */
+short	bevread_sock(struct evbuffer *in, int fd, size_t room, int *err);
+
+/*
  * Report what bevread_more() returned as libevent reports the end of its
  * own read: reading disabled, then cb(bev, BEV_EVENT_READING | what, arg)
  * with errno set to err.  cb may free bev.

@@ -3,8 +3,9 @@
  * check_bevread.c: unit tests of lib/bevread.c on socket pairs.  A read
  * callback takes more with bevread_more() and the case checks how much
  * came in: never more than the budget beyond libevent's own read, all of
- * what is ready when the budget allows, the bytes before an EOF or a
- * reset first and then the event, reported as libevent reports its own.
+ * what is ready when the budget allows, an EOF left to libevent.  A read
+ * event of the case's own drives bevread_sock(): the budget, then the
+ * bytes before an EOF or a reset and then the EOF or the reset's errno.
  */
 #include "config.h"
 
@@ -191,8 +192,11 @@ START_TEST(t_all_ready)
 }
 END_TEST
 
-/* The bytes before an EOF come in, then the EOF as libevent reports it. */
-START_TEST(t_eof_after_bytes)
+/*
+ * The bytes before an EOF come in; the EOF is left to libevent's next
+ * read, which reports it itself.
+ */
+START_TEST(t_eof_left)
 {
 	static unsigned char	 b[SMALL];
 	struct bufferevent	*bev;
@@ -204,10 +208,11 @@ START_TEST(t_eof_after_bytes)
 	put(fds[1], b, SMALL);
 	ck_assert_int_eq(shutdown(fds[1], SHUT_WR), 0);
 	bev = run(&r, fds[0], BIG);
-	ck_assert_int_eq(r.what, BEV_EVENT_EOF);
+	ck_assert_int_eq(r.what, 0);
 	ck_assert_uint_eq(r.len, SMALL);
+	ck_assert_int_eq(r.event, 0);
+	ck_assert_int_eq(event_base_dispatch(r.base), 0);
 	ck_assert_int_eq(r.event, BEV_EVENT_READING | BEV_EVENT_EOF);
-	ck_assert_int_eq(r.enabled, 0);
 	check_input(bev, SMALL);
 	done(&r, bev);
 	close(fds[0]);
@@ -215,17 +220,98 @@ START_TEST(t_eof_after_bytes)
 }
 END_TEST
 
-/*
- * A TCP reset after some bytes: an error with the read's errno, which
- * reaches the event callback even though the caller ran code in between.
- */
-START_TEST(t_reset_errno)
+/* bevread_end() reports with the errno of the read, not the caller's. */
+START_TEST(t_end_errno)
+{
+	struct bufferevent	*bev;
+	struct rd		 r;
+	int			 fds[2];
+
+	pair(fds);
+	memset(&r, 0, sizeof(r));
+	ck_assert_ptr_nonnull(r.base = event_base_new());
+	ck_assert_ptr_nonnull(bev = bufferevent_socket_new(r.base, fds[0], 0));
+	bufferevent_setcb(bev, NULL, NULL, rd_event_cb, &r);
+	ck_assert_int_eq(bufferevent_enable(bev, EV_READ), 0);
+	errno = EINVAL;
+	bevread_end(bev, BEV_EVENT_ERROR, ECONNRESET, rd_event_cb, &r);
+	ck_assert_int_eq(r.event, BEV_EVENT_READING | BEV_EVENT_ERROR);
+	ck_assert_int_eq(r.event_errno, ECONNRESET);
+	ck_assert_int_eq(r.enabled, 0);
+	done(&r, bev);
+	close(fds[0]);
+	close(fds[1]);
+}
+END_TEST
+
+/* bevread_sock() on a readable socket: what it read, and how it ended. */
+struct sk {
+	struct evbuffer	*in;
+	size_t		 room;
+	short		 what;
+	int		 err;
+};
+
+static void
+sk_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct sk	*k = arg;
+
+	k->what = bevread_sock(k->in, fd, k->room, &k->err);
+}
+
+/* One readable event on fd with budget room; *k says what came of it. */
+static void
+sock_once(struct sk *k, int fd, size_t room)
+{
+	struct event_base	*base;
+	struct event		*ev;
+
+	k->room = room;
+	k->what = -1;
+	ck_assert_ptr_nonnull(base = event_base_new());
+	ck_assert_ptr_nonnull(ev = event_new(base, fd, EV_READ, sk_cb, k));
+	ck_assert_int_eq(event_add(ev, NULL), 0);
+	ck_assert_int_eq(event_base_dispatch(base), 1);
+	event_free(ev);
+	event_base_free(base);
+}
+
+/* The socket's bytes up to the budget, then all, then the EOF. */
+START_TEST(t_sock_eof)
+{
+	static unsigned char	 b[SMALL], got[SMALL];
+	struct sk		 k;
+	int			 fds[2];
+
+	pair(fds);
+	pattern(b, SMALL);
+	put(fds[1], b, SMALL);
+	ck_assert_ptr_nonnull(k.in = evbuffer_new());
+	sock_once(&k, fds[0], 1000);
+	ck_assert_int_eq(k.what, 0);
+	ck_assert_uint_eq(evbuffer_get_length(k.in), 1000);
+	sock_once(&k, fds[0], BIG);
+	ck_assert_int_eq(k.what, 0);
+	ck_assert_uint_eq(evbuffer_get_length(k.in), SMALL);
+	ck_assert_int_eq(shutdown(fds[1], SHUT_WR), 0);
+	sock_once(&k, fds[0], BIG);
+	ck_assert_int_eq(k.what, BEV_EVENT_EOF);
+	ck_assert_int_eq(evbuffer_remove(k.in, got, SMALL), SMALL);
+	ck_assert_mem_eq(got, b, SMALL);
+	evbuffer_free(k.in);
+	close(fds[0]);
+	close(fds[1]);
+}
+END_TEST
+
+/* A TCP reset after some bytes: the bytes, then an error with its errno. */
+START_TEST(t_sock_reset)
 {
 	static unsigned char	 b[SMALL];
 	struct sockaddr_in	 sin;
-	struct bufferevent	*bev;
 	struct linger		 lg = { 1, 0 };
-	struct rd		 r;
+	struct sk		 k;
 	socklen_t		 len = sizeof(sin);
 	int			 lfd, c, a;
 
@@ -247,15 +333,15 @@ START_TEST(t_reset_errno)
 	ck_assert_int_eq(setsockopt(c, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)),
 	    0);
 	close(c);
-	bev = run(&r, a, BIG);
-	ck_assert_int_eq(r.what, BEV_EVENT_ERROR);
-	ck_assert_int_eq(r.err, ECONNRESET);
-	ck_assert_uint_eq(r.len, SMALL);
-	ck_assert_int_eq(r.event, BEV_EVENT_READING | BEV_EVENT_ERROR);
-	ck_assert_int_eq(r.event_errno, ECONNRESET);
-	ck_assert_int_eq(r.enabled, 0);
-	check_input(bev, SMALL);
-	done(&r, bev);
+	ck_assert_ptr_nonnull(k.in = evbuffer_new());
+	/* Short reads end a call: as many events as it takes. */
+	do
+		sock_once(&k, a, BIG);
+	while (k.what == 0);
+	ck_assert_int_eq(k.what, BEV_EVENT_ERROR);
+	ck_assert_int_eq(k.err, ECONNRESET);
+	ck_assert_uint_eq(evbuffer_get_length(k.in), SMALL);
+	evbuffer_free(k.in);
 	close(a);
 	close(lfd);
 }
@@ -268,8 +354,9 @@ test_suite(void)
 
 	tcase_add_test(checkmain_tcase(s, "room_bounds"), t_room_bounds);
 	tcase_add_test(checkmain_tcase(s, "all_ready"), t_all_ready);
-	tcase_add_test(checkmain_tcase(s, "eof_after_bytes"),
-	    t_eof_after_bytes);
-	tcase_add_test(checkmain_tcase(s, "reset_errno"), t_reset_errno);
+	tcase_add_test(checkmain_tcase(s, "eof_left"), t_eof_left);
+	tcase_add_test(checkmain_tcase(s, "end_errno"), t_end_errno);
+	tcase_add_test(checkmain_tcase(s, "sock_eof"), t_sock_eof);
+	tcase_add_test(checkmain_tcase(s, "sock_reset"), t_sock_reset);
 	return s;
 }
