@@ -42,6 +42,7 @@
 struct session {
 	struct port		*port;
 	struct bufferevent	*bev;		/* TCP side, BEV_OPT_CLOSE_ON_FREE */
+	struct event		*rd;		/* bev's fd readable: read here */
 	uint32_t		 gtok;		/* for log lines */
 	uint32_t		 htok;
 	uint64_t		 start_ms;
@@ -94,6 +95,7 @@ static void	port_unpause(struct port *);
 static void	port_notify_drained(struct port *);
 static const char *port_chan_state(const struct port *);
 static void	port_chan_event_cb(struct bufferevent *, short, void *);
+static void	session_read(struct session *, bool);
 
 /* Bytes the session's TCP side may read now: what the channel output takes. */
 static size_t
@@ -152,6 +154,8 @@ session_free(struct session *s)
 		pt->nclosing--;
 	} else if (pt->sess == s)
 		pt->sess = NULL;
+	if (s->rd != NULL)
+		event_free(s->rd);
 	if (s->bev != NULL)
 		bufferevent_free(s->bev);
 	free(s);
@@ -194,7 +198,7 @@ session_release(struct session *s)
 	}
 	/* Drain as long as the peer makes progress; a write timeout
 	 * (no progress for VIOS_DRAIN_MS) ends it. */
-	bufferevent_disable(s->bev, EV_READ);
+	session_read(s, false);
 	bufferevent_setwatermark(s->bev, EV_WRITE, 0, 0);
 	bufferevent_set_timeouts(s->bev, NULL, &tv);
 	s->closing = true;
@@ -211,21 +215,53 @@ session_release(struct session *s)
 
 static void session_tcp_event_cb(struct bufferevent *, short, void *);
 
-/* Frame what the TCP side has, and more read at once.  May free s. */
+/*
+ * The TCP side is readable: read as much as the channel output takes and
+ * frame it.  The session's own event, not the bufferevent's read (4 KiB
+ * and a FIONREAD per event: bevread.h).  With no room the session pauses,
+ * so a readable socket never keeps the event firing.  May free s.
+ */
 static void
-session_tcp_read_cb(struct bufferevent *bev, void *arg)
+session_tcp_readable_cb(evutil_socket_t fd, short ev, void *arg)
 {
 	struct session	*s = arg;
 	struct port	*pt = s->port;
+	size_t		 room;
 	short		 what;
 	int		 err;
 
-	if (s->closing)
+	if ((room = session_read_room(s)) == 0) {
+		/* The channel output filled up as the input emptied: wait for
+		 * port_chan_write_cb, as port_tcp_input() does. */
+		s->paused = true;
+		session_read(s, false);
 		return;
-	what = bevread_more(bev, session_read_room(s), &err);
+	}
+	what = bevread_sock(bufferevent_get_input(s->bev), fd, room, &err);
 	port_tcp_input(pt);
-	if (what != 0 && pt->sess == s)
-		bevread_end(bev, what, err, session_tcp_event_cb, s);
+	if (what != 0 && pt->sess == s) {
+		session_read(s, false);
+		errno = err;
+		session_tcp_event_cb(s->bev, BEV_EVENT_READING | what, s);
+	}
+}
+
+/* Read the TCP side (through rd, made on first use) or stop reading it. */
+static void
+session_read(struct session *s, bool on)
+{
+	if (!on) {
+		if (s->rd != NULL)
+			event_del(s->rd);
+		return;
+	}
+	if (s->rd == NULL && (s->rd = event_new(s->port->base,
+	    bufferevent_getfd(s->bev), EV_READ | EV_PERSIST,
+	    session_tcp_readable_cb, s)) == NULL) {
+		log_warnx("%s: out of memory reading a session", s->port->name);
+		return;
+	}
+	event_add(s->rd, NULL);
 }
 
 /* TCP output drained below LOW (or empty, when closing). May free s. */
@@ -300,13 +336,12 @@ session_new(struct port *pt, struct bufferevent *bev, bool connecting)
 	s->start_ms = util_now_ms();
 	if (!connecting)
 		util_tcp_nodelay(bufferevent_getfd(bev));
-	bufferevent_setcb(bev, session_tcp_read_cb, session_tcp_write_cb,
+	bufferevent_setcb(bev, NULL, session_tcp_write_cb,
 	    session_tcp_event_cb, s);
 	bufferevent_setwatermark(bev, EV_WRITE,
 	    VIOS_TCP_OUT_HIGH / VIOS_OUT_LOW_DIV, 0);
-	bufferevent_set_max_single_read(bev, VIOS_MAX_PAYLOAD);
 	bufferevent_set_max_single_write(bev, VIOS_TCP_OUT_HIGH);
-	/* Not read until the session is established (TCP_START). */
+	/* Read by session_read(), from TCP_START on, never by bev. */
 	bufferevent_disable(bev, EV_READ);
 	bufferevent_enable(bev, EV_WRITE);
 	return s;
@@ -332,7 +367,7 @@ port_tcp_input(struct port *pt)
 		if (evbuffer_get_length(out) >= VIOS_CHAN_OUT_HIGH) {
 			if (!s->paused) {
 				s->paused = true;
-				bufferevent_disable(s->bev, EV_READ);
+				session_read(s, false);
 			}
 			return;
 		}
@@ -349,7 +384,7 @@ port_tcp_input(struct port *pt)
 	if (s->paused) {
 		s->paused = false;
 		if (!s->eof)
-			bufferevent_enable(s->bev, EV_READ);
+			session_read(s, true);
 	}
 	if (pin.ev == PROTO_EV_TCP_ERROR || (s->eof && !s->eof_sent)) {
 		s->eof_sent = true;
@@ -443,7 +478,7 @@ port_act(struct port *pt, const struct proto_act *a, struct evbuffer *payload,
 		s->gtok = pt->proto.gtok;
 		s->htok = pt->proto.htok;
 		s->relaying = true;
-		bufferevent_enable(s->bev, EV_READ);
+		session_read(s, true);
 		log_info("%s: session %08x/%08x established%s", pt->name,
 		    s->gtok, s->htok,
 		    pt->proto.caps & VIOS_CAP_FIN ? " (fin)" : "");
@@ -782,7 +817,7 @@ port_attach(struct port *pt, int fd, bool present)
 	bufferevent_setwatermark(bev, EV_WRITE,
 	    VIOS_CHAN_OUT_HIGH / VIOS_OUT_LOW_DIV, 0);
 	bufferevent_set_max_single_read(bev, VIOS_READ_MAX);
-	bufferevent_set_max_single_write(bev, VIOS_READ_MAX);
+	bufferevent_set_max_single_write(bev, VIOS_CHAN_OUT_HIGH);
 	pt->bev = bev;
 	pt->down = !present;
 	pt->paused = false;
