@@ -11,7 +11,6 @@
 #include <sys/uio.h>
 
 #include <errno.h>
-#include <stdbool.h>
 
 #include <event2/buffer.h>
 #include <event2/event.h>
@@ -118,9 +117,9 @@ bevread_more(struct bufferevent *bev, size_t room, int *err)
 }
 
 short
-bevread_sock(struct evbuffer *in, int fd, size_t room, int *err)
+bevread_fd(struct evbuffer *in, int fd, size_t room, bool sock, int *err)
 {
-	return bevread_loop(in, fd, room, true, err);
+	return bevread_loop(in, fd, room, sock, err);
 }
 
 void

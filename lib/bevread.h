@@ -12,6 +12,7 @@
 #ifndef BEVREAD_H
 #define BEVREAD_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include <event2/bufferevent.h>
@@ -26,12 +27,15 @@
 short	bevread_more(struct bufferevent *bev, size_t room, int *err);
 
 /*
- * For a reader with its own read event on a stream socket fd instead of
- * the bufferevent's: read into in until a short read (the socket is
- * drained), EAGAIN, or room bytes; returns as bevread_more().  An EOF
- * is read here, so the caller's event never fires for nothing.
+ * For a reader with its own read event on fd instead of the bufferevent's:
+ * read into in until EAGAIN or room bytes, and for a socket (sock) until
+ * a short read, which means it is drained; a virtio port hands out a page
+ * per read however much is queued, so it is read until EAGAIN.  Returns
+ * as bevread_more(); an EOF is read here, so the caller's event does not
+ * keep firing for it.
  */
-short	bevread_sock(struct evbuffer *in, int fd, size_t room, int *err);
+short	bevread_fd(struct evbuffer *in, int fd, size_t room, bool sock,
+	    int *err);
 
 /*
  * Report what bevread_more() returned as libevent reports the end of its

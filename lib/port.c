@@ -17,6 +17,7 @@
 #include <sys/ioctl.h>
 #include <sys/queue.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 
 #include <linux/sockios.h>
 
@@ -67,6 +68,8 @@ struct port {
 	void			*arg;
 	const struct proto_cfg	*cfg;
 	struct bufferevent	*bev;		/* channel; NULL while detached */
+	struct event		*rd;		/* bev's fd readable: read here */
+	bool			 sock;		/* bev's fd is a socket */
 	struct proto_chan	 pchan;
 	struct proto		 proto;
 	struct session		*sess;		/* TCP side of the session */
@@ -96,6 +99,7 @@ static void	port_notify_drained(struct port *);
 static const char *port_chan_state(const struct port *);
 static void	port_chan_event_cb(struct bufferevent *, short, void *);
 static void	session_read(struct session *, bool);
+static void	port_chan_read(struct port *, bool);
 
 /* Bytes the session's TCP side may read now: what the channel output takes. */
 static size_t
@@ -237,7 +241,7 @@ session_tcp_readable_cb(evutil_socket_t fd, short ev, void *arg)
 		session_read(s, false);
 		return;
 	}
-	what = bevread_sock(bufferevent_get_input(s->bev), fd, room, &err);
+	what = bevread_fd(bufferevent_get_input(s->bev), fd, room, true, &err);
 	port_tcp_input(pt);
 	if (what != 0 && pt->sess == s) {
 		session_read(s, false);
@@ -596,7 +600,7 @@ port_input(struct port *pt)
 		    evbuffer_get_length(bufferevent_get_output(pt->bev)) >=
 		    VIOS_CHAN_OUT_MAX) {
 			pt->paused = true;
-			bufferevent_disable(pt->bev, EV_READ);
+			port_chan_read(pt, false);
 			break;
 		}
 		in = bufferevent_get_input(pt->bev);
@@ -620,24 +624,50 @@ port_input(struct port *pt)
 	pt->in_input = false;
 }
 
-/* Act on the frames the channel has, and on more read at once. */
+/*
+ * The channel is readable: read what the session's TCP output takes and
+ * act on the frames.  The port's own event, not the bufferevent's read
+ * (bevread.h).  With no room the channel pauses, so a readable channel
+ * never keeps the event firing.  While shutting down, what the peer
+ * sends is dropped until its EOF.  May free the session.
+ */
 static void
-port_chan_read_cb(struct bufferevent *bev, void *arg)
+port_chan_readable_cb(evutil_socket_t fd, short ev, void *arg)
 {
-	struct port	*pt = arg;
-	short		 what;
-	int		 err;
+	struct port		*pt = arg;
+	struct bufferevent	*bev = pt->bev;
+	struct evbuffer		*in = bufferevent_get_input(bev);
+	size_t			 room = VIOS_READ_MAX;
+	short			 what;
+	int			 err;
 
-	what = bevread_more(bev, port_chan_read_room(pt), &err);
-	port_input(pt);
-	if (what != 0 && pt->bev == bev && !pt->down)
-		bevread_end(bev, what, err, port_chan_event_cb, pt);
+	if (!pt->shutting && (room = port_chan_read_room(pt)) == 0) {
+		pt->paused = true;
+		port_chan_read(pt, false);
+		return;
+	}
+	what = bevread_fd(in, fd, room, pt->sock, &err);
+	if (pt->shutting)
+		framebuf_reset(in);
+	else
+		port_input(pt);
+	if (what != 0 && pt->bev == bev && !pt->down) {
+		port_chan_read(pt, false);
+		errno = err;
+		port_chan_event_cb(bev, BEV_EVENT_READING | what, pt);
+	}
 }
 
+/* Read the channel (pt->rd) or stop reading it. */
 static void
-port_chan_discard_cb(struct bufferevent *bev, void *arg)
+port_chan_read(struct port *pt, bool on)
 {
-	framebuf_reset(bufferevent_get_input(bev));
+	if (pt->rd == NULL)
+		return;
+	if (on)
+		event_add(pt->rd, NULL);
+	else
+		event_del(pt->rd);
 }
 
 /* Read the channel again after a pause; buffered frames go first. */
@@ -647,7 +677,7 @@ port_unpause(struct port *pt)
 	if (!pt->paused || pt->bev == NULL)
 		return;
 	pt->paused = false;
-	bufferevent_enable(pt->bev, EV_READ);
+	port_chan_read(pt, true);
 	pt->notify_input = true;
 	event_active(pt->notify, 0, 0);
 }
@@ -716,7 +746,7 @@ port_chan_event_cb(struct bufferevent *bev, short what, void *arg)
 	/* Frames already read came before the EOF: act on them first. */
 	port_input(pt);
 	pt->down = true;
-	bufferevent_disable(bev, EV_READ);
+	port_chan_read(pt, false);
 	port_chan_lost(pt);
 	pt->ops->down(pt, pt->arg, err);
 }
@@ -806,24 +836,28 @@ int
 port_attach(struct port *pt, int fd, bool present)
 {
 	struct bufferevent	*bev;
+	struct stat		 st;
 
 	if (pt->bev != NULL)
 		port_detach(pt, "channel replaced");
 	bev = bufferevent_socket_new(pt->base, fd, 0);
 	if (bev == NULL)
 		return -1;
-	bufferevent_setcb(bev, port_chan_read_cb, port_chan_write_cb,
-	    port_chan_event_cb, pt);
+	/* The bufferevent writes; reads are port_chan_readable_cb's. */
+	bufferevent_setcb(bev, NULL, port_chan_write_cb, port_chan_event_cb,
+	    pt);
 	bufferevent_setwatermark(bev, EV_WRITE,
 	    VIOS_CHAN_OUT_HIGH / VIOS_OUT_LOW_DIV, 0);
-	bufferevent_set_max_single_read(bev, VIOS_READ_MAX);
 	bufferevent_set_max_single_write(bev, VIOS_CHAN_OUT_HIGH);
 	pt->bev = bev;
+	pt->sock = fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode);
 	pt->down = !present;
 	pt->paused = false;
 	proto_chan_init(&pt->pchan, pt->cfg->role);
-	if (bufferevent_enable(bev, present ? EV_READ | EV_WRITE : EV_WRITE) ==
-	    -1) {
+	if ((pt->rd = event_new(pt->base, fd, EV_READ | EV_PERSIST,
+	    port_chan_readable_cb, pt)) == NULL ||
+	    bufferevent_enable(bev, EV_WRITE) == -1 ||
+	    (present && event_add(pt->rd, NULL) == -1)) {
 		port_detach(pt, "cannot enable channel events");
 		return -1;
 	}
@@ -842,6 +876,9 @@ port_detach(struct port *pt, const char *reason)
 		return;
 	log_debug("%s: channel detached: %s", pt->name, reason);
 	port_chan_lost(pt);
+	if (pt->rd != NULL)
+		event_free(pt->rd);
+	pt->rd = NULL;
 	bufferevent_free(pt->bev);
 	pt->bev = NULL;
 	pt->down = true;
@@ -855,7 +892,7 @@ port_resume(struct port *pt)
 	if (pt->bev == NULL || !pt->down)
 		return;
 	pt->down = false;
-	bufferevent_enable(pt->bev, EV_READ);
+	port_chan_read(pt, true);
 	pt->notify_idle = true;
 	event_active(pt->notify, 0, 0);
 	port_input(pt);
@@ -892,14 +929,13 @@ port_shutdown(struct port *pt)
 	if (pt->proto.state != PROTO_IDLE)
 		port_step(pt, &in, NULL, 0);
 	pt->shutting = true;
-	bufferevent_disable(pt->bev, EV_READ);
+	port_chan_read(pt, false);
 	bufferevent_setwatermark(pt->bev, EV_WRITE, 0, 0);
 	evtimer_add(pt->drain, &tv);
 	port_chan_write_cb(pt->bev, pt);
-	/* Keep reading for the peer's EOF; drop what else it sends. */
-	bufferevent_setcb(pt->bev, port_chan_discard_cb, port_chan_write_cb,
-	    port_chan_event_cb, pt);
-	bufferevent_enable(pt->bev, EV_READ);
+	/* Keep reading for the peer's EOF; port_chan_readable_cb drops what
+	 * else it sends. */
+	port_chan_read(pt, true);
 }
 
 bool

@@ -4,7 +4,7 @@
  * callback takes more with bevread_more() and the case checks how much
  * came in: never more than the budget beyond libevent's own read, all of
  * what is ready when the budget allows, an EOF left to libevent.  A read
- * event of the case's own drives bevread_sock(): the budget, then the
+ * event of the case's own drives bevread_fd(): the budget, then the
  * bytes before an EOF or a reset and then the EOF or the reset's errno.
  */
 #include "config.h"
@@ -244,7 +244,7 @@ START_TEST(t_end_errno)
 }
 END_TEST
 
-/* bevread_sock() on a readable socket: what it read, and how it ended. */
+/* bevread_fd() on a readable socket: what it read, and how it ended. */
 struct sk {
 	struct evbuffer	*in;
 	size_t		 room;
@@ -257,7 +257,7 @@ sk_cb(evutil_socket_t fd, short ev, void *arg)
 {
 	struct sk	*k = arg;
 
-	k->what = bevread_sock(k->in, fd, k->room, &k->err);
+	k->what = bevread_fd(k->in, fd, k->room, true, &k->err);
 }
 
 /* One readable event on fd with budget room; *k says what came of it. */
