@@ -92,7 +92,7 @@ collect() {
 			case $kind in
 			OK) tap ok "$vm: $text" ;;
 			NOTOK) tap notok "$vm: $text" ;;
-			DIAG) echo "# $vm: $text"; continue ;;
+			DIAG) echo "# $vm: $text"; detail[$id]=$text; continue ;;
 			*) continue ;;
 			esac
 			reported[$vm:$id]=$kind
@@ -297,14 +297,22 @@ tap_check "vios-proxy-host exited 0 on SIGTERM at the end" [ $? = 0 ]
 collect
 
 # Throughput over vm1's port vios.0 and the tunnel, measured in the guest.
-mbps() { echo "${detail[$1]:-}" | sed -n 's/.* mbps=\([0-9.]*\) .*/\1/p'; }
-for dir in "guest to host:raw-up:upload" "host to guest:raw-down:download"; do
-	IFS=: read -r what raw tun <<<"$dir"
-	r=$(mbps "$raw")
-	t=$(mbps "$tun")
+# A relay in the guest adds a loopback TCP hop to the port's, both run by
+# the one emulated CPU: it can reach at most 1 / (1/loopback + 1/raw).
+mbps() { echo "${detail[$1]:-}" | sed -n "s/.*$2 .* mbps=\([0-9.]*\) .*/\1/p"; }
+for dir in "guest to host:raw-up:upload:up" "host to guest:raw-down:download:down"; do
+	IFS=: read -r what raw tun op <<<"$dir"
+	r=$(mbps "$raw" "$op")
+	t=$(mbps "$tun" "$op")
+	l=$(echo "${detail[loopback]:-}" |
+	    sed -n "s/.*$op bytes=[0-9]* secs=[0-9.]* mbps=\([0-9.]*\).*/\1/p")
 	[ -n "$r" ] && [ -n "$t" ] || continue
 	echo "# throughput $what ($vm_accel guest, MB/s = 10^6 B/s):" \
 	    "tunnel $t MB/s (16 MiB), raw port $r MB/s (64 MiB)," \
 	    "tunnel at $(awk -v t="$t" -v r="$r" 'BEGIN { printf "%.0f", 100 * t / r }')% of raw"
+	[ -n "$l" ] || continue
+	echo "# ... guest loopback TCP alone $l MB/s: a relay through it and" \
+	    "the port at most $(awk -v l="$l" -v r="$r" 'BEGIN { printf "%.1f", 1 / (1 / l + 1 / r) }') MB/s;" \
+	    "tunnel at $(awk -v t="$t" -v l="$l" -v r="$r" 'BEGIN { printf "%.0f", 100 * t * (1 / l + 1 / r) }')% of that"
 done
 finish
