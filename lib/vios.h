@@ -45,12 +45,13 @@
 #define VIOS_CAPS_OURS		VIOS_CAP_FIN
 
 /*
- * Buffering.  A channel's input holds at most one whole frame plus one
- * read; TCP data is framed in payloads of at most VIOS_MAX_PAYLOAD.
- * Watermarks bound what a side that stops reading can make us hold: the
- * producer is paused above HIGH and resumed below LOW.
+ * Buffering.  Reads take what the other side's output has room for below
+ * its HIGH mark (a channel without a session, up to 256 KiB per read
+ * event: lib/port.c); TCP data is framed in payloads of at most
+ * VIOS_MAX_PAYLOAD.  Watermarks bound what a side that stops reading can
+ * make us hold: the producer is paused above HIGH and resumed below LOW.
  */
-#define VIOS_READ_MAX		(VIOS_HDR_LEN + VIOS_MAX_PAYLOAD) /* one read, bytes */
+#define VIOS_READ_MAX		(VIOS_HDR_LEN + VIOS_MAX_PAYLOAD) /* a whole frame, bytes */
 #define VIOS_CHAN_OUT_HIGH	(256 * 1024)	/* channel output, bytes */
 #define VIOS_TCP_OUT_HIGH	(256 * 1024)	/* TCP output, bytes */
 #define VIOS_OUT_LOW_DIV	2		/* resume below HIGH / 2 */
