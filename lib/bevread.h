@@ -4,10 +4,13 @@
  * 4096 bytes per read event (EVBUFFER_MAX_READ in buffer.c), whatever
  * bufferevent_set_max_single_read() says: a relay on bufferevents alone
  * makes one epoll_wait, one FIONREAD and one readv per 4 KiB, and writes
- * as small.  From a read callback, bevread_more() takes what the fd has
- * ready in large reads, into the same input buffer, within a budget the
- * caller derives from its watermarks; bevread_end() then reports an EOF
- * or error met on the way exactly as libevent reports its own.
+ * as small.  Two ways out, both into a bufferevent's input buffer and
+ * within a budget the caller derives from its watermarks: bevread_more()
+ * takes, from the bufferevent's read callback, what else the fd has ready
+ * (the QEMU stand-in); bevread_fd() serves a reader that watches the fd
+ * with an event of its own and leaves the bufferevent to writing (the
+ * daemons: lib/port.c).  bevread_end() reports an EOF or error met on the
+ * way as libevent reports its own.
  */
 #ifndef BEVREAD_H
 #define BEVREAD_H

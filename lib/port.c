@@ -37,7 +37,7 @@
 
 #define PORT_NAME_MAX		128
 #define PORT_CLOSING_MAX	8	/* draining sessions kept per port */
-/* Bytes one read callback takes beyond libevent's 4 KiB (bevread.h). */
+/* Bytes one read event takes at most, a channel's or a session's TCP side. */
 #define PORT_READ_BURST		(256 * 1024)
 
 struct session {
