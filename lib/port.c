@@ -352,14 +352,65 @@ session_new(struct port *pt, struct bufferevent *bev, bool connecting)
 }
 
 /*
+ * Append len bytes of src to bev's output, writing them to the fd at once
+ * when nothing is queued before them: no write event to arm, wake up for
+ * and disarm for what the fd takes now, and a loop turn less of latency.
+ * The rest, or all of it after an error (which the bufferevent's own
+ * write then meets and reports), is queued.
+ */
+static void
+port_write(struct bufferevent *bev, struct evbuffer *src, size_t len)
+{
+	struct evbuffer	*out = bufferevent_get_output(bev);
+	int		 n;
+
+	if (len > 0 && evbuffer_get_length(out) == 0 &&
+	    (bufferevent_get_enabled(bev) & EV_WRITE) != 0 &&
+	    (n = evbuffer_write_atmost(src, bufferevent_getfd(bev),
+	    (ev_ssize_t)len)) > 0)
+		len -= (size_t)n;
+	if (len > 0)
+		evbuffer_remove_buffer(src, out, len);
+}
+
+/* Frames wait here for port_write() while nothing is queued before them. */
+static struct evbuffer *
+port_scratch(void)
+{
+	static struct evbuffer	*scratch;
+
+	if (scratch == NULL)
+		scratch = evbuffer_new();
+	return scratch;
+}
+
+/*
+ * port_write() all of the scratch buffer to the channel.  Returns 0, or
+ * -1 when some of it could not even be queued (out of memory).
+ */
+static int
+port_flush(struct port *pt, struct evbuffer *scratch)
+{
+	port_write(pt->bev, scratch, evbuffer_get_length(scratch));
+	if (evbuffer_get_length(scratch) == 0)
+		return 0;
+	/* Shared by every port: never keep a byte. */
+	evbuffer_drain(scratch, evbuffer_get_length(scratch));
+	return -1;
+}
+
+/*
  * Frame what the TCP side has into DATA while the channel takes it; pass
- * on a TCP EOF once every byte before it is framed.  May free the session.
+ * on a TCP EOF once every byte before it is framed.  While the channel
+ * output is empty, frames go through the scratch buffer straight to the
+ * channel; the TCP side pauses only on a full output, whose draining
+ * (port_chan_write_cb) resumes it.  May free the session.
  */
 static void
 port_tcp_input(struct port *pt)
 {
 	struct session	*s = pt->sess;
-	struct evbuffer	*in, *out;
+	struct evbuffer	*in, *out, *dst;
 	struct proto_in	 pin = { .ev = PROTO_EV_TCP_EOF, .caps = -1 };
 	size_t		 len, n;
 
@@ -367,24 +418,38 @@ port_tcp_input(struct port *pt)
 		return;
 	in = bufferevent_get_input(s->bev);
 	out = bufferevent_get_output(pt->bev);
+	if (evbuffer_get_length(out) > 0 || (dst = port_scratch()) == NULL)
+		dst = out;
 	while ((len = evbuffer_get_length(in)) > 0) {
+		if (dst != out &&
+		    evbuffer_get_length(dst) >= VIOS_CHAN_OUT_HIGH) {
+			if (port_flush(pt, dst) == -1)
+				break;
+			if (evbuffer_get_length(out) > 0)
+				dst = out;
+		}
 		if (evbuffer_get_length(out) >= VIOS_CHAN_OUT_HIGH) {
 			if (!s->paused) {
 				s->paused = true;
 				session_read(s, false);
 			}
-			return;
-		}
-		n = len < VIOS_MAX_PAYLOAD ? len : VIOS_MAX_PAYLOAD;
-		if (framebuf_put_from(out, VIOS_DATA, pt->proto.gtok,
-		    pt->proto.htok, in, (uint16_t)n) == -1) {
-			pin.ev = PROTO_EV_TCP_ERROR;
-			log_warnx("%s: out of memory framing data", pt->name);
 			break;
 		}
+		n = len < VIOS_MAX_PAYLOAD ? len : VIOS_MAX_PAYLOAD;
+		if (framebuf_put_from(dst, VIOS_DATA, pt->proto.gtok,
+		    pt->proto.htok, in, (uint16_t)n) == -1)
+			break;
 		s->from_tcp += n;
 		pt->stats.from_tcp += n;
 	}
+	if (dst != out && port_flush(pt, dst) == -1)
+		len = 1;
+	if (len > 0 && !s->paused) {
+		/* Not paused, yet not all framed: out of memory. */
+		log_warnx("%s: out of memory framing data", pt->name);
+		pin.ev = PROTO_EV_TCP_ERROR;
+	} else if (len > 0)
+		return;
 	if (s->paused) {
 		s->paused = false;
 		if (!s->eof)
@@ -490,9 +555,9 @@ port_act(struct port *pt, const struct proto_act *a, struct evbuffer *payload,
 	case PROTO_ACT_DELIVER:
 		if (s == NULL || payload == NULL)
 			break;
-		/* Moves whole chains where it can: no copy of the payload. */
-		evbuffer_remove_buffer(payload, bufferevent_get_output(s->bev),
-		    len);
+		/* Straight to the socket, or moved by whole chains where
+		 * it can: no copy of the payload. */
+		port_write(s->bev, payload, len);
 		s->to_tcp += len;
 		pt->stats.to_tcp += len;
 		break;
