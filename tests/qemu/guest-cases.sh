@@ -18,6 +18,16 @@ check boot "vm1 booted, /dev/virtio-ports has vios.0-3 and org.qemu.guest_agent.
 # The baseline: the same kind of transfers straight over vios.0, no
 # proxies; 64 MiB, as 16 MiB take only tens of milliseconds here.
 step raw
+# A plain TCP relay in the guest to the same port (256 KiB blocking
+# copies, no framing): what any relay costs here, the tunnel's yardstick.
+# Before rawclient, whose "quit" ends the host's peer.
+/bin/vmtool -t 60 relay /dev/virtio-ports/vios.0 /tmp/relay.port 2>/dev/null &
+rpid=$!
+if wait_until 10 exists /tmp/relay.port; then
+	$VT client "$(cat /tmp/relay.port)" up:16M down:16M >relay.out 2>&1
+	diag relay "plain TCP relay to the port, no proxies: $(line relay.out .)"
+fi
+wait $rpid
 $VT rawclient /dev/virtio-ports/vios.0 up:64M down:64M >raw.out 2>&1
 check raw-up "raw port, guest to host: $(line raw.out '^up')" has raw.out '^up .* ok$'
 check raw-down "raw port, host to guest: $(line raw.out '^down')" has raw.out '^down .* ok$'

@@ -5,7 +5,8 @@
  * "rawpeer" serves the same commands straight on a port's QEMU socket (the
  * no-proxy baseline), "qmp" and "qmpevents" talk to QEMU's monitor.  In
  * the guest: "client" runs operations through the tunnel, "rawclient" the
- * same operations on /dev/virtio-ports/NAME.  Every operation verifies its
+ * same operations on /dev/virtio-ports/NAME, "relay" is a plain TCP relay
+ * to such a port, the yardstick.  Every operation verifies its
  * bytes (count and checksum) and prints one "key=value" line with its
  * throughput.  Plain libc and pthreads, so it runs in a busybox guest with
  * only ld.so and libc copied in.  Blocking is bounded by deadlines.
@@ -654,6 +655,89 @@ vt_cmd_rawpeer(const char *path)
 	return rc == 0 ? 0 : 1;
 }
 
+/*
+ * relay DEVICE PORTFILE: the least any TCP relay in the guest does, as a
+ * yardstick for the tunnel's figures: one connection on 127.0.0.1 copied
+ * to and from the port by two threads in blocking 256 KiB reads and
+ * writes, no framing, no sessions.  Ends when the client closes, or at
+ * the deadline (SIGALRM).
+ */
+#define VT_RELAY_BUF	(256 * 1024)
+
+struct vt_pipe {
+	int	 from;
+	int	 to;
+};
+
+/* Copy from -> to until EOF or an error. */
+static void *
+vt_relay_copy(void *arg)
+{
+	const struct vt_pipe	*p = arg;
+	uint8_t			*buf;
+	ssize_t			 r, w, off;
+
+	if ((buf = malloc(VT_RELAY_BUF)) == NULL)
+		return NULL;
+	while ((r = read(p->from, buf, VT_RELAY_BUF)) != 0) {
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r == -1)
+			break;
+		for (off = 0; off < r; off += w)
+			if ((w = write(p->to, buf + off, (size_t)(r - off))) <=
+			    0) {
+				if (w == -1 && errno == EINTR) {
+					w = 0;
+					continue;
+				}
+				goto out;
+			}
+	}
+out:
+	free(buf);
+	return NULL;
+}
+
+static int
+vt_cmd_relay(const char *dev, const char *portfile)
+{
+	struct sockaddr_in	 sin;
+	struct vt_pipe		 up, down;
+	socklen_t		 len = sizeof(sin);
+	pthread_t		 t;
+	int			 s, c, d, on = 1;
+
+	alarm((unsigned)(vt_timeout_ms / 1000));
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if ((s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1 ||
+	    bind(s, (struct sockaddr *)&sin, sizeof(sin)) == -1 ||
+	    listen(s, 1) == -1 ||
+	    getsockname(s, (struct sockaddr *)&sin, &len) == -1 ||
+	    vt_write_portfile(portfile, ntohs(sin.sin_port)) == -1) {
+		vt_warnx("relay: listen: %s", strerror(errno));
+		return 1;
+	}
+	if ((c = accept4(s, NULL, NULL, SOCK_CLOEXEC)) == -1 ||
+	    (d = open(dev, O_RDWR | O_CLOEXEC | O_NOCTTY)) == -1) {
+		vt_warnx("relay: %s: %s", dev, strerror(errno));
+		return 1;
+	}
+	setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
+	up.from = c;
+	up.to = d;
+	down.from = d;
+	down.to = c;
+	if (pthread_create(&t, NULL, vt_relay_copy, &down) != 0) {
+		vt_warnx("relay: thread: %s", strerror(errno));
+		return 1;
+	}
+	vt_relay_copy(&up);
+	return 0;
+}
+
 /* ---- the client side: operations through the tunnel or a raw port -- */
 
 static void
@@ -1107,6 +1191,8 @@ vt_usage(void)
 	    "QEMU socket\n"
 	    "  client PORT OP...          run OPs through 127.0.0.1:PORT\n"
 	    "  rawclient DEVICE OP...     run OPs over a virtio port directly\n"
+	    "  relay DEVICE PORTFILE      relay one client on 127.0.0.1 to a "
+	    "port\n"
 	    "  qmp SOCKET [-e EVENT] JSON...  QMP commands (then wait for "
 	    "EVENT)\n"
 	    "  qmpevents SOCKET FILE      append QMP events to FILE\n"
@@ -1137,6 +1223,8 @@ main(int argc, char *argv[])
 		return vt_cmd_client(argv[2], argc - 3, argv + 3);
 	if (argc >= 4 && strcmp(argv[1], "rawclient") == 0)
 		return vt_cmd_rawclient(argv[2], argc - 3, argv + 3);
+	if (argc == 4 && strcmp(argv[1], "relay") == 0)
+		return vt_cmd_relay(argv[2], argv[3]);
 	if (argc >= 3 && strcmp(argv[1], "qmp") == 0) {
 		if (argc >= 5 && strcmp(argv[3], "-e") == 0) {
 			event = argv[4];
