@@ -17,13 +17,6 @@
 
 #include "bevread.h"
 
-/*
- * Bytes per readv(): socat's largest buffer, less room for libevent's
- * chain header so that a chain is one 256 KiB allocation (which the
- * daemons serve from the heap: daemon.c).
- */
-#define BEVREAD_CHUNK	(256 * 1024 - 64)
-
 /* Cut the vectors v[0..nv) to len bytes in all. */
 static void
 bevread_clip(struct evbuffer_iovec *v, int nv, size_t len)

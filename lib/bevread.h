@@ -21,6 +21,14 @@
 #include <event2/bufferevent.h>
 
 /*
+ * Bytes per readv(): socat's largest buffer, less room for libevent's
+ * chain header so that a chain is one 256 KiB allocation (which the
+ * daemons serve from the heap: daemon.c).  A budget of this many bytes
+ * is one readv.
+ */
+#define BEVREAD_CHUNK	(256 * 1024 - 64)
+
+/*
  * Append up to room more bytes that bev's fd has ready to its input,
  * without waiting.  Returns 0 (nothing more ready, or room used up), or
  * BEV_EVENT_EOF or BEV_EVENT_ERROR (*err set to the errno) when the fd

@@ -37,8 +37,9 @@
 
 #define PORT_NAME_MAX		128
 #define PORT_CLOSING_MAX	8	/* draining sessions kept per port */
+#define PORT_COPY_VECS		16	/* chains looked at per evbuffer_peek() */
 /* Bytes one read event takes at most, a channel's or a session's TCP side. */
-#define PORT_READ_BURST		(256 * 1024)
+#define PORT_READ_BURST		BEVREAD_CHUNK
 
 struct session {
 	struct port		*port;
@@ -98,7 +99,7 @@ static void	port_unpause(struct port *);
 static void	port_notify_drained(struct port *);
 static const char *port_chan_state(const struct port *);
 static void	port_chan_event_cb(struct bufferevent *, short, void *);
-static void	session_read(struct session *, bool);
+static bool	session_read(struct session *, bool);
 static void	port_chan_read(struct port *, bool);
 
 /* Bytes the session's TCP side may read now: what the channel output takes. */
@@ -235,9 +236,11 @@ session_tcp_readable_cb(evutil_socket_t fd, short ev, void *arg)
 	int		 err;
 
 	if ((room = session_read_room(s)) == 0) {
-		/* The channel output filled up as the input emptied: wait for
-		 * port_chan_write_cb, as port_tcp_input() does. */
-		s->paused = true;
+		/* Not to be read now.  When the reason is the channel output,
+		 * full as the input emptied, port_chan_write_cb resumes it, as
+		 * after a pause of port_tcp_input(). */
+		if (s->relaying && !s->closing && !s->eof && pt->bev != NULL)
+			s->paused = true;
 		session_read(s, false);
 		return;
 	}
@@ -250,22 +253,26 @@ session_tcp_readable_cb(evutil_socket_t fd, short ev, void *arg)
 	}
 }
 
-/* Read the TCP side (through rd, made on first use) or stop reading it. */
-static void
+/*
+ * Read the TCP side (through rd, made on first use) or stop reading it.
+ * Returns false when it cannot be read (out of memory).
+ */
+static bool
 session_read(struct session *s, bool on)
 {
 	if (!on) {
 		if (s->rd != NULL)
 			event_del(s->rd);
-		return;
+		return true;
 	}
-	if (s->rd == NULL && (s->rd = event_new(s->port->base,
+	if ((s->rd == NULL && (s->rd = event_new(s->port->base,
 	    bufferevent_getfd(s->bev), EV_READ | EV_PERSIST,
-	    session_tcp_readable_cb, s)) == NULL) {
-		log_warnx("%s: out of memory reading a session", s->port->name);
-		return;
+	    session_tcp_readable_cb, s)) == NULL) ||
+	    event_add(s->rd, NULL) == -1) {
+		log_warnx("%s: cannot read a session", s->port->name);
+		return false;
 	}
-	event_add(s->rd, NULL);
+	return true;
 }
 
 /* TCP output drained below LOW (or empty, when closing). May free s. */
@@ -352,13 +359,51 @@ session_new(struct port *pt, struct bufferevent *bev, bool connecting)
 }
 
 /*
+ * Move len bytes from src to dst by copying them into dst's own chains.
+ * Moving src's chains instead would be free, but a chain read from a
+ * peer may hold a few bytes of a 256 KiB buffer, and the watermarks count
+ * bytes, not memory: a guest sending tiny frames to a service that does
+ * not read would have queued gigabytes.  Returns 0, or -1 (out of memory;
+ * what was copied stays).
+ */
+static int
+port_copy(struct evbuffer *src, struct evbuffer *dst, size_t len)
+{
+	struct evbuffer_iovec	 v[PORT_COPY_VECS];
+	size_t			 k, done;
+	int			 n, i;
+
+	while (len > 0) {
+		n = evbuffer_peek(src, (ev_ssize_t)len, NULL, v,
+		    PORT_COPY_VECS);
+		if (n > PORT_COPY_VECS)
+			n = PORT_COPY_VECS;
+		for (i = 0, done = 0; i < n && done < len; i++) {
+			k = v[i].iov_len < len - done ? v[i].iov_len :
+			    len - done;
+			if (evbuffer_add(dst, v[i].iov_base, k) == -1) {
+				evbuffer_drain(src, done);
+				return -1;
+			}
+			done += k;
+		}
+		if (done == 0)
+			return -1;
+		evbuffer_drain(src, done);
+		len -= done;
+	}
+	return 0;
+}
+
+/*
  * Append len bytes of src to bev's output, writing them to the fd at once
  * when nothing is queued before them: no write event to arm, wake up for
  * and disarm for what the fd takes now, and a loop turn less of latency.
  * The rest, or all of it after an error (which the bufferevent's own
- * write then meets and reports), is queued.
+ * write then meets and reports), is queued, copied (port_copy()).
+ * Returns 0, or -1 when some could not even be queued (out of memory).
  */
-static void
+static int
 port_write(struct bufferevent *bev, struct evbuffer *src, size_t len)
 {
 	struct evbuffer	*out = bufferevent_get_output(bev);
@@ -369,8 +414,7 @@ port_write(struct bufferevent *bev, struct evbuffer *src, size_t len)
 	    (n = evbuffer_write_atmost(src, bufferevent_getfd(bev),
 	    (ev_ssize_t)len)) > 0)
 		len -= (size_t)n;
-	if (len > 0)
-		evbuffer_remove_buffer(src, out, len);
+	return len > 0 ? port_copy(src, out, len) : 0;
 }
 
 /* Frames wait here for port_write() while nothing is queued before them. */
@@ -391,8 +435,7 @@ port_scratch(void)
 static int
 port_flush(struct port *pt, struct evbuffer *scratch)
 {
-	port_write(pt->bev, scratch, evbuffer_get_length(scratch));
-	if (evbuffer_get_length(scratch) == 0)
+	if (port_write(pt->bev, scratch, evbuffer_get_length(scratch)) == 0)
 		return 0;
 	/* Shared by every port: never keep a byte. */
 	evbuffer_drain(scratch, evbuffer_get_length(scratch));
@@ -401,32 +444,32 @@ port_flush(struct port *pt, struct evbuffer *scratch)
 
 /*
  * Frame what the TCP side has into DATA while the channel takes it; pass
- * on a TCP EOF once every byte before it is framed.  While the channel
- * output is empty, frames go through the scratch buffer straight to the
- * channel; the TCP side pauses only on a full output, whose draining
- * (port_chan_write_cb) resumes it.  May free the session.
+ * on a TCP EOF once every byte before it is framed.  Frames are made in
+ * the scratch buffer and port_write()n: straight to the channel while its
+ * output is empty, else copied behind what is queued.  The TCP side
+ * pauses only on a full output, whose draining (port_chan_write_cb)
+ * resumes it.  May free the session.
  */
 static void
 port_tcp_input(struct port *pt)
 {
 	struct session	*s = pt->sess;
-	struct evbuffer	*in, *out, *dst;
+	struct evbuffer	*in, *out, *scratch;
 	struct proto_in	 pin = { .ev = PROTO_EV_TCP_EOF, .caps = -1 };
 	size_t		 len, n;
+	bool		 oom = false;
 
 	if (s == NULL || !s->relaying || pt->bev == NULL)
 		return;
 	in = bufferevent_get_input(s->bev);
 	out = bufferevent_get_output(pt->bev);
-	if (evbuffer_get_length(out) > 0 || (dst = port_scratch()) == NULL)
-		dst = out;
-	while ((len = evbuffer_get_length(in)) > 0) {
-		if (dst != out &&
-		    evbuffer_get_length(dst) >= VIOS_CHAN_OUT_HIGH) {
-			if (port_flush(pt, dst) == -1)
-				break;
-			if (evbuffer_get_length(out) > 0)
-				dst = out;
+	if ((scratch = port_scratch()) == NULL)
+		oom = true;
+	while (!oom && (len = evbuffer_get_length(in)) > 0) {
+		if (evbuffer_get_length(scratch) >= VIOS_CHAN_OUT_HIGH &&
+		    port_flush(pt, scratch) == -1) {
+			oom = true;
+			break;
 		}
 		if (evbuffer_get_length(out) >= VIOS_CHAN_OUT_HIGH) {
 			if (!s->paused) {
@@ -436,20 +479,21 @@ port_tcp_input(struct port *pt)
 			break;
 		}
 		n = len < VIOS_MAX_PAYLOAD ? len : VIOS_MAX_PAYLOAD;
-		if (framebuf_put_from(dst, VIOS_DATA, pt->proto.gtok,
-		    pt->proto.htok, in, (uint16_t)n) == -1)
+		if (framebuf_put_from(scratch, VIOS_DATA, pt->proto.gtok,
+		    pt->proto.htok, in, (uint16_t)n) == -1) {
+			oom = true;
 			break;
+		}
 		s->from_tcp += n;
 		pt->stats.from_tcp += n;
 	}
-	if (dst != out && port_flush(pt, dst) == -1)
-		len = 1;
-	if (len > 0 && !s->paused) {
-		/* Not paused, yet not all framed: out of memory. */
+	if (scratch != NULL && port_flush(pt, scratch) == -1)
+		oom = true;
+	if (oom) {
 		log_warnx("%s: out of memory framing data", pt->name);
 		pin.ev = PROTO_EV_TCP_ERROR;
-	} else if (len > 0)
-		return;
+	} else if (evbuffer_get_length(in) > 0)
+		return;		/* paused */
 	if (s->paused) {
 		s->paused = false;
 		if (!s->eof)
@@ -547,7 +591,8 @@ port_act(struct port *pt, const struct proto_act *a, struct evbuffer *payload,
 		s->gtok = pt->proto.gtok;
 		s->htok = pt->proto.htok;
 		s->relaying = true;
-		session_read(s, true);
+		if (!session_read(s, true))
+			return PROTO_EV_TCP_ERROR;
 		log_info("%s: session %08x/%08x established%s", pt->name,
 		    s->gtok, s->htok,
 		    pt->proto.caps & VIOS_CAP_FIN ? " (fin)" : "");
@@ -555,9 +600,11 @@ port_act(struct port *pt, const struct proto_act *a, struct evbuffer *payload,
 	case PROTO_ACT_DELIVER:
 		if (s == NULL || payload == NULL)
 			break;
-		/* Straight to the socket, or moved by whole chains where
-		 * it can: no copy of the payload. */
-		port_write(s->bev, payload, len);
+		/* Straight to the socket while nothing is queued. */
+		if (port_write(s->bev, payload, len) == -1) {
+			log_warnx("%s: out of memory queueing data", pt->name);
+			return PROTO_EV_TCP_ERROR;
+		}
 		s->to_tcp += len;
 		pt->stats.to_tcp += len;
 		break;
@@ -707,7 +754,10 @@ port_chan_readable_cb(evutil_socket_t fd, short ev, void *arg)
 	int			 err;
 
 	if (!pt->shutting && (room = port_chan_read_room(pt)) == 0) {
-		pt->paused = true;
+		/* Not to be read now.  When the reason is a full output, its
+		 * draining resumes it (port_unpause). */
+		if (!pt->down)
+			pt->paused = true;
 		port_chan_read(pt, false);
 		return;
 	}
@@ -739,7 +789,7 @@ port_chan_read(struct port *pt, bool on)
 static void
 port_unpause(struct port *pt)
 {
-	if (!pt->paused || pt->bev == NULL)
+	if (!pt->paused || pt->bev == NULL || pt->down)
 		return;
 	pt->paused = false;
 	port_chan_read(pt, true);
@@ -798,6 +848,7 @@ static void
 port_chan_event_cb(struct bufferevent *bev, short what, void *arg)
 {
 	struct port	*pt = arg;
+	struct evbuffer	*out;
 	int		 err = 0;
 
 	if (pt->shutting) {
@@ -813,6 +864,16 @@ port_chan_event_cb(struct bufferevent *bev, short what, void *arg)
 	pt->down = true;
 	port_chan_read(pt, false);
 	port_chan_lost(pt);
+	/*
+	 * What is queued no longer reaches this peer and would be stale for
+	 * the next.  A virtio port without its host polls writable (HUP)
+	 * while refusing writes (EAGAIN): a write event left on would spin.
+	 */
+	bufferevent_disable(bev, EV_WRITE);
+	out = bufferevent_get_output(bev);
+	evbuffer_unfreeze(out, 1);
+	evbuffer_drain(out, evbuffer_get_length(out));
+	evbuffer_freeze(out, 1);
 	pt->ops->down(pt, pt->arg, err);
 }
 
@@ -957,6 +1018,8 @@ port_resume(struct port *pt)
 	if (pt->bev == NULL || !pt->down)
 		return;
 	pt->down = false;
+	pt->paused = false;
+	bufferevent_enable(pt->bev, EV_WRITE);
 	port_chan_read(pt, true);
 	pt->notify_idle = true;
 	event_active(pt->notify, 0, 0);
@@ -1063,7 +1126,11 @@ port_chan_state(const struct port *pt)
 		return "detached";
 	if (pt->shutting)
 		return "draining";
-	return pt->down ? "peer absent" : "attached";
+	if (pt->down)
+		return "peer absent";
+	/* Not read: the session's TCP output (the service is slow) or the
+	 * channel output (the peer does not read) is full. */
+	return pt->paused ? "paused" : "attached";
 }
 
 void

@@ -70,6 +70,7 @@
 #define GARBAGE_BYTES	(64u << 20)	/* flooded by the noisy guest */
 #define GARBAGE_BLOCK	(64 * 1024)
 #define RTT_COUNT	50		/* round trips of the quiet guest */
+#define SMALL_PAYLOAD	256		/* DATA to a stalled service, bytes */
 #define RTT_BYTES	1024
 #define RTT_MAX_MS	1000		/* one round trip while others flood */
 #define NOISY_MIN_MS	1000		/* the noisy phase lasts at least */
@@ -81,9 +82,11 @@
  * the shadow.
  */
 #define RSS_MAX_KB	(128 * 1024)
+#define SMALL_RSS_KB	(128 * 1024)
 #define ASAN_QUARANTINE	"quarantine_size_mb=16"
 #else
 #define RSS_MAX_KB	(64 * 1024)
+#define SMALL_RSS_KB	(32 * 1024)	/* small frames for a stalled service */
 #endif
 
 #define HOST_ASSERT(f, cond)	TL_ASSERT_LOG(cond, (f)->log)
@@ -1152,6 +1155,56 @@ START_TEST(t_half_close)
 	gs_send(s, VIOS_DATA, s->g, s->h, "x", 1);
 	gs_expect(s, VIOS_RESET, s->g, s->h, TL_TIMEOUT_MS);
 	log_wait(&f, 0, "ended: DATA after FIN", TL_TIMEOUT_MS);
+	close(svc);
+	fix_done(&f);
+}
+END_TEST
+
+/*
+ * A guest sends small DATA frames, one write each, to a service that does
+ * not read, until the daemon stops reading the channel: its output for
+ * the service is full.  What it holds there are those bytes copied into
+ * buffers of its own, not the 256 KiB read buffers each frame came in
+ * (its watermarks count bytes, not memory), so its RSS stays small.
+ */
+START_TEST(t_small_frames)
+{
+	static uint8_t	 buf[VIOS_HDR_LEN + SMALL_PAYLOAD];
+	struct frame_hdr hd;
+	struct fix	 f;
+	struct gs	*s;
+	off_t		 from;
+	pid_t		 w;
+	long		 rss;
+	int		 svc, rcvbuf = 4096;
+
+	fix_init(&f);
+	fix_listen(&f);
+	/* A small window: the daemon's own output soon takes the rest. */
+	ck_assert_int_eq(setsockopt(f.lfd, SOL_SOCKET, SO_RCVBUF, &rcvbuf,
+	    sizeof(rcvbuf)), 0);
+	standin_start(&f, 0, "g1", 1);
+	host_start(&f, NULL);
+	s = gs_open(&f, "g1", "ch0");
+	gs_connect(s, true);
+	svc = svc_accept(&f);
+	from = log_size(f.log);
+	ck_assert_int_gt(w = tl_fork(&s->fd, 1), -1);
+	if (w == 0) {
+		hd = (struct frame_hdr){ VIOS_DATA, s->g, s->h, SMALL_PAYLOAD };
+		frame_hdr_encode(buf, &hd);
+		tl_pattern(buf + VIOS_HDR_LEN, SMALL_PAYLOAD, 0, 93);
+		while (tl_write_full(s->fd, buf, sizeof(buf), WRITER_MS) == 0)
+			;
+		_exit(0);
+	}
+	dump_wait(&f, from, "g1/ch0: paused");
+	rss = tl_proc_rss_kb(f.host);
+	fprintf(stderr, "# %d-byte frames held for a stalled service: host rss "
+	    "%ld KiB\n", SMALL_PAYLOAD, rss);
+	HOST_ASSERT(&f, rss > 0 && (tl_wrapped() || rss < SMALL_RSS_KB));
+	ck_assert_int_eq(tl_kill(w, SIGKILL), 0);
+	ck_assert_int_eq(tl_waitpid_timeout(w, TL_TIMEOUT_MS, NULL), 0);
 	close(svc);
 	fix_done(&f);
 }
@@ -2307,6 +2360,7 @@ test_suite(void)
 	tcase_add_test(checkmain_tcase(s, "zero_data"), t_zero_data);
 	tcase_add_test(checkmain_tcase(s, "half_close"), t_half_close);
 	tcase_add_test(checkmain_tcase(s, "reset_drains"), t_reset_drains);
+	tcase_add_test(checkmain_tcase(s, "small_frames"), t_small_frames);
 	tcase_add_test(checkmain_tcase(s, "host_restart"), t_host_restart);
 	tcase_add_test(checkmain_tcase(s, "qemu_hangup"), t_qemu_hangup);
 	tcase_add_test(checkmain_tcase(s, "connect_timeout"),
