@@ -112,6 +112,19 @@ bevread_more(struct bufferevent *bev, size_t room, int *err)
 short
 bevread_fd(struct evbuffer *in, int fd, size_t room, bool sock, int *err)
 {
+	int	 ready;
+
+	/*
+	 * A socket says how much it holds: that much is reserved and read,
+	 * so a buffer is never much larger than its bytes.  Readable with
+	 * nothing held is an EOF or an error, which a 1-byte read tells.
+	 */
+	if (sock && ioctl(fd, FIONREAD, &ready) == 0 && ready >= 0) {
+		if (ready == 0)
+			ready = 1;
+		if ((size_t)ready < room)
+			room = (size_t)ready;
+	}
 	return bevread_loop(in, fd, room, sock, err);
 }
 

@@ -39,10 +39,10 @@ short	bevread_more(struct bufferevent *bev, size_t room, int *err);
 
 /*
  * For a reader with its own read event on fd instead of the bufferevent's:
- * read into in until EAGAIN or room bytes, and for a socket (sock) until
- * a short read, which means it is drained; a virtio port hands out a page
- * per read however much is queued, so it is read until EAGAIN.  Returns
- * as bevread_more(); an EOF is read here, so the caller's event does not
+ * read into in until EAGAIN or room bytes, and for a socket (sock) what
+ * it holds (FIONREAD), at most room; a virtio port hands out a page per
+ * read however much is queued, so it is read until EAGAIN.  Returns as
+ * bevread_more(); an EOF is read here, so the caller's event does not
  * keep firing for it.
  */
 short	bevread_fd(struct evbuffer *in, int fd, size_t room, bool sock,

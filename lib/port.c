@@ -40,6 +40,8 @@
 #define PORT_COPY_VECS		16	/* chains looked at per evbuffer_peek() */
 /* Bytes one read event takes at most, a channel's or a session's TCP side. */
 #define PORT_READ_BURST		BEVREAD_CHUNK
+/* ... and a channel without a session (control frames, junk). */
+#define PORT_IDLE_READ		(16 * 1024)
 
 struct session {
 	struct port		*port;
@@ -124,28 +126,28 @@ session_read_room(const struct session *s)
  * Bytes the channel may read now.  With a session, no more than its TCP
  * output takes below VIOS_TCP_OUT_HIGH, so every frame read is acted on
  * before the channel pauses (an EOF read here then comes after them all).
+ * Without one only control frames and junk come, all acted on at once:
+ * PORT_IDLE_READ bytes per event (the input holds a partial frame at most
+ * besides), so that a flooding guest gets no more of the loop than that.
  */
 static size_t
 port_chan_read_room(const struct port *pt)
 {
-	struct bufferevent	*tcp;
-	size_t			 used, cap = PORT_READ_BURST;
+	size_t	 used;
 
 	if (pt->bev == NULL || pt->down || pt->paused || pt->shutting ||
 	    pt->in_input ||
 	    evbuffer_get_length(bufferevent_get_output(pt->bev)) >=
 	    VIOS_CHAN_OUT_MAX)
 		return 0;
-	used = evbuffer_get_length(bufferevent_get_input(pt->bev));
-	if (pt->sess != NULL) {
-		tcp = pt->sess->bev;
-		used += evbuffer_get_length(bufferevent_get_output(tcp));
-		cap = VIOS_TCP_OUT_HIGH;
-	}
-	if (used >= cap)
+	if (pt->sess == NULL)
+		return PORT_IDLE_READ;
+	used = evbuffer_get_length(bufferevent_get_input(pt->bev)) +
+	    evbuffer_get_length(bufferevent_get_output(pt->sess->bev));
+	if (used >= VIOS_TCP_OUT_HIGH)
 		return 0;
-	cap -= used;
-	return cap < PORT_READ_BURST ? cap : PORT_READ_BURST;
+	used = VIOS_TCP_OUT_HIGH - used;
+	return used < PORT_READ_BURST ? used : PORT_READ_BURST;
 }
 
 /* Free a session: its TCP bufferevent (closing the socket) and timer. */
