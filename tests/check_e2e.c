@@ -887,26 +887,10 @@ START_TEST(t_service_down)
 }
 END_TEST
 
-struct nfds {
-	pid_t	 pid;
-	int	 max;
-};
-
-/* For tl_wait_for(): the process holds at most max descriptors. */
-static int
-nfds_at_most(void *arg)
-{
-	struct nfds	*n = arg;
-	int		 cur = tl_proc_nfds(n->pid);
-
-	return cur >= 0 && cur <= n->max;
-}
-
 /* 500 sessions one after the other on one channel. */
 START_TEST(t_sessions)
 {
 	struct e2e	 f;
-	struct nfds	 hw, gw;
 	char		 msg[64];
 	int64_t		 t0, ms;
 	int		 i, fd, hfds, gfds;
@@ -929,14 +913,8 @@ START_TEST(t_sessions)
 	echo_check(&f, 14, SMALL, TL_TIMEOUT_MS);
 	/* Nothing left behind: no descriptor grew with the sessions (the
 	 * last one's may still be closing). */
-	hw.pid = f.host;
-	hw.max = hfds;
-	gw.pid = f.guest;
-	gw.max = gfds;
-	TL_ASSERT_LOG(tl_wait_for(nfds_at_most, &hw, TL_TIMEOUT_MS) == 0,
-	    f.log);
-	TL_ASSERT_LOG(tl_wait_for(nfds_at_most, &gw, TL_TIMEOUT_MS) == 0,
-	    f.log);
+	TL_ASSERT_LOG(tl_wait_nfds(f.host, hfds, TL_TIMEOUT_MS) == 0, f.log);
+	TL_ASSERT_LOG(tl_wait_nfds(f.guest, gfds, TL_TIMEOUT_MS) == 0, f.log);
 	e2e_stop(&f);
 }
 END_TEST

@@ -107,28 +107,6 @@ now_ms_f(void)
 	return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
 }
 
-/* A listener on 127.0.0.1:port (a service taking over a port), or -1. */
-static int
-listen_at(uint16_t port)
-{
-	struct sockaddr_in	 sin;
-	int			 fd, one = 1;
-
-	if ((fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
-		return -1;
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	sin.sin_port = htons(port);
-	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ==
-	    -1 || bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1 ||
-	    listen(fd, SOMAXCONN) == -1) {
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
 /* --- processes ----------------------------------------------------------- */
 
 static pid_t
@@ -336,20 +314,6 @@ midway_client(struct fx *f, uint32_t seed, uint64_t bytes, pid_t *writer)
 
 /* --- leaks ---------------------------------------------------------------- */
 
-struct nfds {
-	pid_t	 pid;
-	int	 max;
-};
-
-static int
-nfds_at_most(void *arg)
-{
-	struct nfds	*n = arg;
-	int		 cur = tl_proc_nfds(n->pid);
-
-	return cur >= 0 && cur <= n->max;
-}
-
 /* The /proc/PID/net lines of socket inode ino ("123]"), to stderr. */
 static void
 sock_dump(pid_t pid, const char *ino)
@@ -397,9 +361,7 @@ fds_dump(pid_t pid, const char *what)
 static void
 fds_settle(struct fx *f, pid_t pid, int max, const char *what)
 {
-	struct nfds	 n = { pid, max };
-
-	if (tl_wait_for(nfds_at_most, &n, TL_TIMEOUT_MS) == 0)
+	if (tl_wait_nfds(pid, max, TL_TIMEOUT_MS) == 0)
 		return;
 	tl_dump_file(f->log, "log");
 	fds_dump(pid, what);
@@ -415,15 +377,11 @@ fds_settle(struct fx *f, pid_t pid, int max, const char *what)
 static int
 fds_idle(pid_t pid)
 {
-	struct nfds	 n = { pid, 0 };
-	int		 cur;
+	int	 cur;
 
 	ck_assert_int_gt(cur = tl_proc_nfds(pid), 0);
-	n.max = cur - 1;
-	while (tl_wait_for(nfds_at_most, &n, SETTLE_MS) == 0) {
+	while (tl_wait_nfds(pid, cur - 1, SETTLE_MS) == 0)
 		ck_assert_int_gt(cur = tl_proc_nfds(pid), 0);
-		n.max = cur - 1;
-	}
 	return cur;
 }
 
@@ -701,7 +659,7 @@ START_TEST(t_stalled_service)
 
 	fx_start(&f, 1, NULL);
 	proc_kill(&f, &f.svc);
-	ck_assert_int_ge(lfd = listen_at(f.svc_port), 0);
+	ck_assert_int_ge(lfd = tl_tcp_listen_at(f.svc_port), 0);
 	fd = client(&f, TL_TIMEOUT_MS);
 	TL_ASSERT_LOG((sfd = tl_accept(lfd, TL_TIMEOUT_MS)) >= 0, f.log);
 	ck_assert_int_eq(tl_set_nonblock(fd, 1), 0);

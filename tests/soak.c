@@ -180,20 +180,6 @@ soak_worker(int id, uint16_t port, unsigned count, unsigned int seed,
 	_exit(0);
 }
 
-struct nfds {
-	pid_t	 pid;
-	int	 max;
-};
-
-static int
-nfds_at_most(void *arg)
-{
-	struct nfds	*n = arg;
-	int		 cur = tl_proc_nfds(n->pid);
-
-	return cur >= 0 && cur <= n->max;
-}
-
 static pid_t
 spawn_logged(const char **argv, const char *log, int *in, int *out)
 {
@@ -206,7 +192,6 @@ int
 main(void)
 {
 	struct result	 tot, r;
-	struct nfds	 nh, ng;
 	const char	*env;
 	char		*dir, root[512], gdir[512], log[512], hport[8],
 			 gport[8];
@@ -304,12 +289,8 @@ main(void)
 	ms = tl_now_ms() - t0;
 
 	/* The last aborts may still be closing: settle within a bound. */
-	nh.pid = host;
-	nh.max = h0;
-	ng.pid = guest;
-	ng.max = g0;
-	if (tl_wait_for(nfds_at_most, &nh, SOAK_SETTLE_MS) == -1 ||
-	    tl_wait_for(nfds_at_most, &ng, SOAK_SETTLE_MS) == -1)
+	if (tl_wait_nfds(host, h0, SOAK_SETTLE_MS) == -1 ||
+	    tl_wait_nfds(guest, g0, SOAK_SETTLE_MS) == -1)
 		ok = 0;
 	h1 = tl_proc_nfds(host);
 	g1 = tl_proc_nfds(guest);

@@ -600,10 +600,9 @@ tl_unix_connect(const char *path, int timeout_ms)
 }
 
 int
-tl_tcp_listen(uint16_t *port)
+tl_tcp_listen_at(uint16_t port)
 {
 	struct sockaddr_in	 sin;
-	socklen_t		 slen = sizeof(sin);
 	int			 fd, one = 1;
 
 	if ((fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
@@ -611,10 +610,26 @@ tl_tcp_listen(uint16_t *port)
 	memset(&sin, 0, sizeof(sin));
 	sin.sin_family = AF_INET;
 	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	sin.sin_port = htons(port);
 	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) == -1 ||
 	    bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1 ||
-	    listen(fd, SOMAXCONN) == -1 ||
-	    getsockname(fd, (struct sockaddr *)&sin, &slen) == -1) {
+	    listen(fd, SOMAXCONN) == -1) {
+		tl_close(&fd);
+		return -1;
+	}
+	return fd;
+}
+
+int
+tl_tcp_listen(uint16_t *port)
+{
+	struct sockaddr_in	 sin;
+	socklen_t		 slen = sizeof(sin);
+	int			 fd;
+
+	if ((fd = tl_tcp_listen_at(0)) == -1)
+		return -1;
+	if (getsockname(fd, (struct sockaddr *)&sin, &slen) == -1) {
 		tl_close(&fd);
 		return -1;
 	}
@@ -1194,22 +1209,37 @@ tl_fork(const int *keep, int n)
 	return 0;
 }
 
+struct tl_nfds {
+	pid_t	 pid;
+	int	 max;
+};
+
+static int
+tl_nfds_at_most(void *arg)
+{
+	const struct tl_nfds	*n = arg;
+	int			 cur = tl_proc_nfds(n->pid);
+
+	return cur >= 0 && cur <= n->max;
+}
+
+int
+tl_wait_nfds(pid_t pid, int max, int timeout_ms)
+{
+	struct tl_nfds	 n = { pid, max };
+
+	return tl_wait_for(tl_nfds_at_most, &n, timeout_ms);
+}
+
 pid_t
 tl_echo_server_at(uint16_t port)
 {
-	struct sockaddr_in	 sin;
-	pid_t			 pid;
-	int			 lfd, one = 1;
+	pid_t	 pid;
+	int	 lfd;
 
-	if ((lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+	if ((lfd = tl_tcp_listen_at(port)) == -1)
 		return -1;
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	sin.sin_port = htons(port);
-	if (setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ==
-	    -1 || bind(lfd, (struct sockaddr *)&sin, sizeof(sin)) == -1 ||
-	    listen(lfd, SOMAXCONN) == -1 || (pid = tl_fork(&lfd, 1)) == -1) {
+	if ((pid = tl_fork(&lfd, 1)) == -1) {
 		tl_close(&lfd);
 		return -1;
 	}

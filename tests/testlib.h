@@ -106,6 +106,7 @@ int	 tl_cond_absent(void *path);
  */
 int	 tl_unix_connect(const char *path, int timeout_ms);
 int	 tl_tcp_listen(uint16_t *port);
+int	 tl_tcp_listen_at(uint16_t port);	/* 127.0.0.1:port, or -1 */
 int	 tl_tcp_connect(uint16_t port, int timeout_ms);
 int	 tl_accept(int lfd, int timeout_ms);
 int	 tl_read_full(int fd, void *buf, size_t n, int timeout_ms);
@@ -162,6 +163,8 @@ pid_t	 tl_writer(int fd, uint64_t n, uint32_t seed);
 /* /proc metrics of a live process; -1 on error. */
 long	 tl_proc_rss_kb(pid_t pid);
 int	 tl_proc_nfds(pid_t pid);
+/* pid holds at most max descriptors within timeout_ms: 0, or -1. */
+int	 tl_wait_nfds(pid_t pid, int max, int timeout_ms);
 long	 tl_proc_cpu_ms(pid_t pid);
 
 /*
