@@ -16,7 +16,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <fnmatch.h>
 #include <grp.h>
 #include <limits.h>
 #include <poll.h>
@@ -484,14 +483,10 @@ guest_chan_free(struct gchan *gc)
 static bool
 guest_chan_ok(struct guest_ctx *ctx, const char *name, char *path, size_t len)
 {
-	struct stat	 st;
+	mode_t	 type = chan_entry_type(ctx->opt.dir, name, ctx->opt.match, true,
+	    path, len);
 
-	if (ctx->opt.match != NULL && fnmatch(ctx->opt.match, name, 0) != 0)
-		return false;
-	if (snprintf(path, len, "%s/%s", ctx->opt.dir, name) >= (int)len)
-		return false;
-	return stat(path, &st) == 0 &&
-	    (S_ISCHR(st.st_mode) || S_ISSOCK(st.st_mode));
+	return S_ISCHR(type) || S_ISSOCK(type);
 }
 
 /* An entry of host_dir appeared or changed: claim it if a channel. */

@@ -16,7 +16,6 @@
 #include <sys/un.h>
 
 #include <errno.h>
-#include <fnmatch.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -219,13 +218,8 @@ host_chan_free(struct hchan *hc)
 static bool
 host_chan_ok(struct guest *g, const char *name, char *path, size_t len)
 {
-	struct stat	 st;
-
-	if (g->ctx->opt.match != NULL && fnmatch(g->ctx->opt.match, name, 0) != 0)
-		return false;
-	if (snprintf(path, len, "%s/%s", g->path, name) >= (int)len)
-		return false;
-	return lstat(path, &st) == 0 && S_ISSOCK(st.st_mode);
+	return S_ISSOCK(chan_entry_type(g->path, name, g->ctx->opt.match, false,
+	    path, len));
 }
 
 /* A guest directory entry appeared or changed: claim it if a channel. */

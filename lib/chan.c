@@ -9,9 +9,12 @@
 #include "config.h"
 
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 
 #include <errno.h>
+#include <fnmatch.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -261,4 +264,19 @@ bool
 chan_open(const struct chan *c)
 {
 	return c->fd != -1;
+}
+
+mode_t
+chan_entry_type(const char *dir, const char *name, const char *match,
+    bool follow, char *path, size_t len)
+{
+	struct stat	 st;
+
+	if (match != NULL && fnmatch(match, name, 0) != 0)
+		return 0;
+	if (snprintf(path, len, "%s/%s", dir, name) >= (int)len)
+		return 0;
+	if ((follow ? stat(path, &st) : lstat(path, &st)) == -1)
+		return 0;
+	return st.st_mode & S_IFMT;
 }

@@ -8,6 +8,11 @@
 #ifndef CHAN_H
 #define CHAN_H
 
+#include <sys/types.h>
+
+#include <stdbool.h>
+#include <stddef.h>
+
 #include <event2/event.h>
 
 #include "port.h"
@@ -54,6 +59,15 @@ void		 chan_shutdown(struct chan *c);
 
 /* Non-blocking connect to a UNIX socket path: an fd, or -1 with errno. */
 int		 chan_unix_connect(const char *path);
+
+/*
+ * The file type (S_IFMT bits) of the directory entry dir/name, a symlink
+ * followed when follow, or 0 when name does not match the glob match
+ * (NULL: every name), the path is too long or nothing is there.  path
+ * receives dir/name.  What a daemon's discovery claims is decided on it.
+ */
+mode_t		 chan_entry_type(const char *dir, const char *name,
+		    const char *match, bool follow, char *path, size_t len);
 
 struct port	*chan_port(const struct chan *c);
 int		 chan_fd(const struct chan *c);
