@@ -80,7 +80,9 @@ struct guest_ctx {
 	struct evconnlistener	*listener;
 	struct event		*accept_retry;
 	struct event		*sigio;
+	struct event		*serve;		/* runs guest_serve_waiters */
 	struct daemon		*daemon;
+	bool			 stopping;	/* SIGTERM: no client waits again */
 	TAILQ_HEAD(, gchan)	 chans;
 	TAILQ_HEAD(, waiter)	 waiters;
 	int			 nwaiters;
@@ -231,14 +233,58 @@ guest_serve_waiters(struct guest_ctx *ctx)
 	}
 }
 
+/*
+ * Queue bev (whose wait began at since_ms) until a channel frees: first
+ * in line when head, as a client a channel gave back was.  Returns false
+ * when it cannot wait (queue full, out of memory, wait over); bev is then
+ * the caller's still.
+ */
+static bool
+guest_wait(struct guest_ctx *ctx, struct bufferevent *bev, uint64_t since_ms,
+    bool head)
+{
+	struct waiter	*w;
+	struct timeval	 tv;
+	uint64_t	 now = util_now_ms(), left;
+
+	if (ctx->nwaiters >= GUEST_WAIT_MAX) {
+		log_warnx_rl("%d clients already wait for a channel: closing "
+		    "a client", ctx->nwaiters);
+		return false;
+	}
+	if (now - since_ms >= ctx->wait_ms) {
+		log_notice("client waited %llu ms for a free channel: closing "
+		    "it", (unsigned long long)(now - since_ms));
+		return false;
+	}
+	if ((w = calloc(1, sizeof(*w))) == NULL ||
+	    (w->timer = evtimer_new(ctx->base, waiter_timeout_cb, w)) == NULL) {
+		log_warnx("out of memory queueing a client");
+		free(w);
+		return false;
+	}
+	w->ctx = ctx;
+	w->bev = bev;
+	w->since_ms = since_ms;
+	left = ctx->wait_ms - (now - since_ms);
+	tv.tv_sec = left / 1000;
+	tv.tv_usec = (left % 1000) * 1000;
+	evtimer_add(w->timer, &tv);
+	if (head)
+		TAILQ_INSERT_HEAD(&ctx->waiters, w, entry);
+	else
+		TAILQ_INSERT_TAIL(&ctx->waiters, w, entry);
+	ctx->nwaiters++;
+	log_debug("no free channel: client waits (%d waiting)", ctx->nwaiters);
+	return true;
+}
+
 static void
 guest_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
     struct sockaddr *sa, int salen, void *arg)
 {
 	struct guest_ctx	*ctx = arg;
 	struct bufferevent	*bev;
-	struct waiter		*w;
-	struct timeval		 tv;
 
 	bev = bufferevent_socket_new(ctx->base, fd, BEV_OPT_CLOSE_ON_FREE);
 	if (bev == NULL) {
@@ -248,28 +294,15 @@ guest_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
 	}
 	if (TAILQ_EMPTY(&ctx->waiters) && guest_pair(ctx, bev) == 0)
 		return;
-	if (ctx->nwaiters >= GUEST_WAIT_MAX) {
-		log_warnx_rl("%d clients already wait for a channel: closing "
-		    "a new one", ctx->nwaiters);
+	if (!guest_wait(ctx, bev, util_now_ms(), false))
 		bufferevent_free(bev);
-		return;
-	}
-	if ((w = calloc(1, sizeof(*w))) == NULL ||
-	    (w->timer = evtimer_new(ctx->base, waiter_timeout_cb, w)) == NULL) {
-		log_warnx("out of memory queueing a client");
-		free(w);
-		bufferevent_free(bev);
-		return;
-	}
-	w->ctx = ctx;
-	w->bev = bev;
-	w->since_ms = util_now_ms();
-	tv.tv_sec = ctx->wait_ms / 1000;
-	tv.tv_usec = (ctx->wait_ms % 1000) * 1000;
-	evtimer_add(w->timer, &tv);
-	TAILQ_INSERT_TAIL(&ctx->waiters, w, entry);
-	ctx->nwaiters++;
-	log_debug("no free channel: client waits (%d waiting)", ctx->nwaiters);
+}
+
+/* Waiters are served from the loop after a channel gave one back. */
+static void
+guest_serve_cb(evutil_socket_t fd, short what, void *arg)
+{
+	guest_serve_waiters(arg);
 }
 
 static void
@@ -439,6 +472,26 @@ guest_chan_down(struct chan *c, void *arg, int err)
 	chan_reopen(c, true);
 }
 
+/*
+ * The channel went away during a client's handshake: the client waits again,
+ * first in line, for what is left of its --wait-timeout.  Runs inside
+ * port_detach() too: serve from the loop, not here.
+ */
+static bool
+guest_chan_requeue(struct chan *c, void *arg, struct bufferevent *client,
+    uint64_t since_ms)
+{
+	struct gchan		*gc = arg;
+	struct guest_ctx	*ctx = gc->ctx;
+
+	if (ctx->stopping || !guest_wait(ctx, client, since_ms, true))
+		return false;
+	log_info("%s: channel gone during a handshake: its client waits for "
+	    "another", gc->name);
+	event_active(ctx->serve, 0, 0);
+	return true;
+}
+
 static void
 guest_chan_drained(struct chan *c, void *arg)
 {
@@ -452,6 +505,7 @@ static const struct chan_ops guest_chan_ops = {
 	.idle = guest_chan_idle,
 	.down = guest_chan_down,
 	.drained = guest_chan_drained,
+	.requeue = guest_chan_requeue,
 };
 
 static struct gchan *
@@ -566,6 +620,7 @@ guest_stop(void *arg)
 	struct guest_ctx	*ctx = arg;
 	struct gchan		*gc;
 
+	ctx->stopping = true;
 	evconnlistener_disable(ctx->listener);
 	evtimer_del(ctx->accept_retry);
 	while (!TAILQ_EMPTY(&ctx->waiters))
@@ -669,7 +724,9 @@ main(int argc, char *argv[])
 		fatal("inotify");
 	ctx.accept_retry = evtimer_new(ctx.base, guest_accept_retry_cb, &ctx);
 	ctx.sigio = evsignal_new(ctx.base, SIGIO, guest_sigio_cb, &ctx);
-	if (ctx.accept_retry == NULL || ctx.sigio == NULL || evsignal_add(ctx.sigio, NULL) == -1)
+	ctx.serve = event_new(ctx.base, -1, 0, guest_serve_cb, &ctx);
+	if (ctx.accept_retry == NULL || ctx.sigio == NULL ||
+	    ctx.serve == NULL || evsignal_add(ctx.sigio, NULL) == -1)
 		fatalx("cannot create events");
 	sigs.arg = &ctx;
 	ctx.daemon = daemon_new(ctx.base, &sigs);
@@ -690,12 +747,14 @@ main(int argc, char *argv[])
 
 	event_base_dispatch(ctx.base);
 
+	ctx.stopping = true;
+	guest_drop_chans(&ctx);
 	while (!TAILQ_EMPTY(&ctx.waiters))
 		waiter_free(TAILQ_FIRST(&ctx.waiters));
-	guest_drop_chans(&ctx);
 	rootwatch_free(ctx.root);
 	daemon_free(ctx.daemon);
 	event_free(ctx.sigio);
+	event_free(ctx.serve);
 	event_free(ctx.accept_retry);
 	evconnlistener_free(ctx.listener);
 	dirwatch_free(ctx.dw);

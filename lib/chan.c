@@ -77,11 +77,22 @@ chan_port_drained_cb(struct port *pt, void *arg)
 		c->ops->drained(c, c->arg);
 }
 
+static bool
+chan_port_requeue_cb(struct port *pt, void *arg, struct bufferevent *client,
+    uint64_t since_ms)
+{
+	struct chan	*c = arg;
+
+	return c->ops->requeue != NULL &&
+	    c->ops->requeue(c, c->arg, client, since_ms);
+}
+
 static const struct port_ops chan_port_ops = {
 	.connect = chan_port_connect_cb,
 	.idle = chan_port_idle_cb,
 	.down = chan_port_down_cb,
 	.drained = chan_port_drained_cb,
+	.requeue = chan_port_requeue_cb,
 };
 
 static void

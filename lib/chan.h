@@ -37,6 +37,11 @@ struct chan_ops {
 	void			 (*down)(struct chan *c, void *arg, int err);
 	/* chan_shutdown() finished. */
 	void			 (*drained)(struct chan *c, void *arg);
+	/* Guest: take back a client whose handshake the channel took down
+	 * (port_ops.requeue, whose rules apply).  NULL: it is closed. */
+	bool			 (*requeue)(struct chan *c, void *arg,
+				    struct bufferevent *client,
+				    uint64_t since_ms);
 };
 
 /* Returns NULL on allocation failure; nothing is opened until chan_reopen. */

@@ -189,7 +189,8 @@ session_flush_shut(struct session *s)
 }
 
 /*
- * Detach the session from the port and let its output drain.  May free s.
+ * Detach the session from the port and let its output drain (none when
+ * its TCP side was taken back: port_chan_lost).  May free s.
  */
 static void
 session_release(struct session *s)
@@ -203,7 +204,7 @@ session_release(struct session *s)
 	pt->sess = NULL;
 	/* libevent disables a write that failed: such output never drains
 	 * nor times out, and draining it would keep the fd for good. */
-	if (s->connecting ||
+	if (s->connecting || s->bev == NULL ||
 	    !(bufferevent_get_enabled(s->bev) & EV_WRITE) ||
 	    evbuffer_get_length(bufferevent_get_output(s->bev)) == 0) {
 		session_free(s);
@@ -831,14 +832,30 @@ port_chan_write_cb(struct bufferevent *bev, void *arg)
 	port_unpause(pt);
 }
 
-/* End the session because the channel's peer is gone. */
+/*
+ * End the session because the channel's peer is gone.  A guest client
+ * still in its handshake has not been read from nor written to: it goes
+ * back to its owner to wait for another channel, not closed.
+ */
 static void
 port_chan_lost(struct port *pt)
 {
-	struct proto_in	 in = { .ev = PROTO_EV_CHAN_DOWN, .caps = -1 };
+	struct proto_in		 in = { .ev = PROTO_EV_CHAN_DOWN, .caps = -1 };
+	struct session		*s = pt->sess;
+	struct bufferevent	*client = NULL;
+	uint64_t		 since = 0;
 
+	if (s != NULL && pt->proto.state == PROTO_SYN_SENT &&
+	    pt->ops->requeue != NULL) {
+		client = s->bev;
+		since = s->start_ms;
+		bufferevent_setcb(client, NULL, NULL, NULL, NULL);
+		s->bev = NULL;
+	}
 	port_step(pt, &in, NULL, 0);
 	pt->paused = false;
+	if (client != NULL && !pt->ops->requeue(pt, pt->arg, client, since))
+		bufferevent_free(client);
 }
 
 /* Once: the drain is done both when output empties and at the peer's EOF. */

@@ -43,6 +43,16 @@ struct port_ops {
 	void			 (*down)(struct port *pt, void *arg, int err);
 	/* port_shutdown() finished: output drained or timed out. */
 	void			 (*drained)(struct port *pt, void *arg);
+	/*
+	 * Guest: the channel went away during a session's handshake, before
+	 * the client sent or was sent a byte.  Take the client back (its
+	 * session began at since_ms) to pair it again and return true, or
+	 * return false to have it closed.  Unlike the others this one runs
+	 * inside port_detach() too: it must not touch any port.  NULL: close.
+	 */
+	bool			 (*requeue)(struct port *pt, void *arg,
+				    struct bufferevent *client,
+				    uint64_t since_ms);
 };
 
 struct port_stats {

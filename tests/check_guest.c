@@ -29,6 +29,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -1235,6 +1236,99 @@ START_TEST(t_handshake_timeout)
 }
 END_TEST
 
+/*
+ * The host side hangs up during a handshake: the client, which has sent
+ * and been sent nothing yet, is not closed but served on the channel's
+ * return with a new SYN.
+ */
+START_TEST(t_requeue_same)
+{
+	struct gfix	 f;
+	struct hchan	*c;
+	uint32_t	 g1, g2;
+	int		 cl;
+
+	fix_init(&f);
+	c = hc_new(&f, "vios0");
+	fix_spawn(&f, NULL);
+	hc_accept(&f, c, TL_TIMEOUT_MS);
+	cl = client(&f);
+	g1 = expect_syn(&f, c, true);
+	hc_hangup(c);
+	hc_accept(&f, c, ADD_MS);
+	g2 = establish(&f, c, H1, true, true);
+	ck_assert_uint_ne(g1, g2);
+	roundtrip(&f, c, cl, g2, H1);
+	TL_ASSERT_LOG(log_has(f.log, "its client waits for another"), f.log);
+	close(cl);
+	fix_stop(&f);
+}
+END_TEST
+
+/* ... and while its channel stays away, it goes to another one. */
+START_TEST(t_requeue_other)
+{
+	struct gfix	 f;
+	struct hchan	*a, *b;
+	struct pollfd	 pfd[2];
+	uint32_t	 g;
+	int		 cl;
+
+	fix_init(&f);
+	a = hc_new(&f, "vios0");
+	b = hc_new(&f, "vios1");
+	fix_spawn(&f, NULL);
+	hc_accept(&f, a, TL_TIMEOUT_MS);
+	hc_accept(&f, b, TL_TIMEOUT_MS);
+	cl = client(&f);
+	pfd[0] = (struct pollfd){ .fd = a->fd, .events = POLLIN };
+	pfd[1] = (struct pollfd){ .fd = b->fd, .events = POLLIN };
+	ck_assert_int_eq(poll(pfd, 2, TL_TIMEOUT_MS), 1);
+	if (pfd[1].revents != 0) {
+		a = b;
+		b = f.ch[0];
+	}
+	expect_syn(&f, a, true);
+	/* QEMU gone: nothing to reconnect to. */
+	close(a->lfd);
+	a->lfd = -1;
+	hc_hangup(a);
+	g = establish(&f, b, H1, true, true);
+	roundtrip(&f, b, cl, g, H1);
+	close(cl);
+	fix_stop(&f);
+}
+END_TEST
+
+/* ... but for no longer than --wait-timeout from its connect. */
+START_TEST(t_requeue_timeout)
+{
+	static const char *const opts[] = { "--wait-timeout", SHORT_OPT, NULL };
+	struct gfix	 f;
+	struct hchan	*c;
+	int64_t		 t0;
+	int		 cl, ms;
+
+	fix_init(&f);
+	c = hc_new(&f, "vios0");
+	fix_spawn(&f, opts);
+	hc_accept(&f, c, TL_TIMEOUT_MS);
+	t0 = tl_now_ms();
+	cl = client(&f);
+	expect_syn(&f, c, true);
+	close(c->lfd);
+	c->lfd = -1;
+	hc_hangup(c);
+	expect_eof(&f, cl, SHORT_MS + CLOSE_MS);
+	ms = (int)(tl_now_ms() - t0);
+	fprintf(stderr, "--wait-timeout %s: requeued client closed %d ms after "
+	    "connecting\n", SHORT_OPT, ms);
+	ck_assert_int_ge(ms, SHORT_MS - EARLY_MS);
+	close(cl);
+	fix_stop(&f);
+}
+END_TEST
+
 /* Frames read while idle are discarded unanswered, a partial one too. */
 START_TEST(t_stale_idle)
 {
@@ -2076,6 +2170,10 @@ test_suite(void)
 	    t_established_errors);
 	tcase_add_test(checkmain_tcase(s, "handshake_timeout"),
 	    t_handshake_timeout);
+	tcase_add_test(checkmain_tcase(s, "requeue_same"), t_requeue_same);
+	tcase_add_test(checkmain_tcase(s, "requeue_other"), t_requeue_other);
+	tcase_add_test(checkmain_tcase(s, "requeue_timeout"),
+	    t_requeue_timeout);
 	tcase_add_test(checkmain_tcase(s, "stale_idle"), t_stale_idle);
 	tcase_add_test(checkmain_tcase(s, "ignores_files"), t_ignores_files);
 	tcase_add_test(checkmain_tcase(s, "match"), t_match);
