@@ -1,21 +1,21 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * port.c: a channel endpoint and its session.  Frames from the channel go
- * through proto_step(); its actions are carried out here in order.  Bytes
- * are relayed with watermarks both ways: the channel is not read while the
- * session's TCP output is above VIOS_TCP_OUT_HIGH, the TCP side is not read
- * while the channel output is above VIOS_CHAN_OUT_HIGH, and each resumes
- * from the other side's write callback below HIGH / VIOS_OUT_LOW_DIV.
+ * port.c: a channel endpoint, the channel side of its session.  Frames
+ * from the channel go through proto_step(); its actions are carried out
+ * here in order.  Bytes are relayed with watermarks both ways: the channel
+ * is not read while the session's TCP output is above VIOS_TCP_OUT_HIGH,
+ * the TCP side (session.c) is not read while the channel output is above
+ * VIOS_CHAN_OUT_HIGH, and each resumes from the other side's write
+ * callback below HIGH / VIOS_OUT_LOW_DIV.
  *
  * Ownership: the port owns the channel bufferevent (not its fd), the
- * session timer and the live session.  A session whose protocol is over is
- * detached onto the port's closing list, where it drains its TCP output and
- * frees itself (session_free is its one way out); port_free frees them all.
+ * session timer, the live session and the closing list of sessions that
+ * drain their TCP output after their protocol is over; port_free frees
+ * them all.
  */
 #include "config.h"
 
 #include <sys/ioctl.h>
-#include <sys/queue.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 
@@ -29,17 +29,12 @@
 
 #include <event2/buffer.h>
 
-#include "bevread.h"
+#include "bevwrite.h"
 #include "json.h"
-#include "port.h"
+#include "portint.h"
 #include "token.h"
 #include "util.h"
 
-#define PORT_NAME_MAX		128
-#define PORT_CLOSING_MAX	8	/* draining sessions kept per port */
-#define PORT_COPY_VECS		16	/* chains looked at per evbuffer_peek() */
-/* Bytes one read event takes at most, a channel's or a session's TCP side. */
-#define PORT_READ_BURST		BEVREAD_CHUNK
 /* ... and a channel without a session (control frames, junk). */
 #define PORT_IDLE_READ		(16 * 1024)
 /*
@@ -49,84 +44,12 @@
  */
 #define PORT_SNDBUF		(512 * 1024)
 
-struct session {
-	struct port		*port;
-	struct bufferevent	*bev;		/* TCP side, BEV_OPT_CLOSE_ON_FREE */
-	struct event		*rd;		/* bev's fd readable: read here */
-	uint32_t		 gtok;		/* for log lines */
-	uint32_t		 htok;
-	uint64_t		 start_ms;
-	uint64_t		 to_tcp;
-	uint64_t		 from_tcp;
-	bool			 connecting;	/* host: service connect pending */
-	bool			 relaying;	/* TCP side is read (TCP_START) */
-	bool			 paused;	/* TCP reads paused: channel output full */
-	bool			 eof;		/* TCP EOF seen */
-	bool			 eof_sent;	/* ... and passed on to the protocol */
-	bool			 shut;		/* shutdown(SHUT_WR) once output drained */
-	bool			 closing;	/* detached: free once output drained */
-	TAILQ_ENTRY(session)	 entry;		/* port's closing list */
-};
 
-TAILQ_HEAD(session_list, session);
-
-struct port {
-	struct event_base	*base;
-	char			 name[PORT_NAME_MAX];
-	const struct port_ops	*ops;
-	void			*arg;
-	const struct proto_cfg	*cfg;
-	struct bufferevent	*bev;		/* channel; NULL while detached */
-	struct event		*rd;		/* bev's fd readable: read here */
-	bool			 sock;		/* bev's fd is a socket */
-	struct proto_chan	 pchan;
-	struct proto		 proto;
-	struct session		*sess;		/* TCP side of the session */
-	struct session_list	 closing;
-	int			 nclosing;
-	struct event		*timer;		/* the session timer */
-	struct event		*notify;	/* runs ops->idle / ops->drained */
-	struct event		*drain;		/* shutdown: give up after VIOS_SHUTDOWN_MS */
-	struct framebuf_stats	 fstats;
-	struct port_stats	 stats;
-	bool			 down;		/* peer gone: not reading */
-	bool			 paused;	/* channel reads paused: TCP output full */
-	bool			 notify_idle;
-	bool			 notify_input;	/* frames wait in a resumed channel */
-	bool			 shutting;	/* port_shutdown() in progress */
-	bool			 notify_drained;
-	bool			 drained;	/* ops->drained due: once per shutdown */
-	bool			 in_input;	/* port_input() running */
-};
-
-static void	port_step(struct port *, struct proto_in *, struct evbuffer *,
-		    uint16_t);
-static void	port_tcp_input(struct port *);
 static void	port_input(struct port *);
-static void	port_unpause(struct port *);
 static void	port_notify_drained(struct port *);
 static const char *port_chan_state(const struct port *);
 static void	port_chan_event_cb(struct bufferevent *, short, void *);
-static bool	session_read(struct session *, bool);
 static void	port_chan_read(struct port *, bool);
-
-/* Bytes the session's TCP side may read now: what the channel output takes. */
-static size_t
-session_read_room(const struct session *s)
-{
-	const struct port	*pt = s->port;
-	size_t			 used;
-
-	if (s->closing || !s->relaying || s->paused || s->eof ||
-	    pt->bev == NULL)
-		return 0;
-	used = evbuffer_get_length(bufferevent_get_output(pt->bev)) +
-	    evbuffer_get_length(bufferevent_get_input(s->bev));
-	if (used >= VIOS_CHAN_OUT_HIGH)
-		return 0;
-	used = VIOS_CHAN_OUT_HIGH - used;
-	return used < PORT_READ_BURST ? used : PORT_READ_BURST;
-}
 
 /*
  * Bytes the channel may read now.  With a session, no more than its TCP
@@ -154,364 +77,6 @@ port_chan_read_room(const struct port *pt)
 		return 0;
 	used = VIOS_TCP_OUT_HIGH - used;
 	return used < PORT_READ_BURST ? used : PORT_READ_BURST;
-}
-
-/* Free a session: its TCP bufferevent (closing the socket) and timer. */
-static void
-session_free(struct session *s)
-{
-	struct port	*pt = s->port;
-
-	if (s->closing) {
-		TAILQ_REMOVE(&pt->closing, s, entry);
-		pt->nclosing--;
-	} else if (pt->sess == s)
-		pt->sess = NULL;
-	if (s->rd != NULL)
-		event_free(s->rd);
-	if (s->bev != NULL)
-		bufferevent_free(s->bev);
-	free(s);
-}
-
-/* shutdown(SHUT_WR) the TCP side once its output is empty. */
-static void
-session_flush_shut(struct session *s)
-{
-	struct evbuffer	*out = bufferevent_get_output(s->bev);
-
-	if (!s->shut || evbuffer_get_length(out) > 0)
-		return;
-	s->shut = false;
-	if (shutdown(bufferevent_getfd(s->bev), SHUT_WR) == -1 &&
-	    errno != ENOTCONN)
-		log_debug("%s: shutdown: %s", s->port->name, strerror(errno));
-}
-
-/*
- * Detach the session from the port and let its output drain (none when
- * its TCP side was taken back: port_chan_lost).  May free s.
- */
-static void
-session_release(struct session *s)
-{
-	struct port	*pt = s->port;
-	struct session	*old;
-	struct timeval	 tv = { VIOS_DRAIN_MS / 1000, (VIOS_DRAIN_MS % 1000) * 1000 };
-
-	if (s->closing)
-		return;
-	pt->sess = NULL;
-	/* libevent disables a write that failed: such output never drains
-	 * nor times out, and draining it would keep the fd for good. */
-	if (s->connecting || s->bev == NULL ||
-	    !(bufferevent_get_enabled(s->bev) & EV_WRITE) ||
-	    evbuffer_get_length(bufferevent_get_output(s->bev)) == 0) {
-		session_free(s);
-		return;
-	}
-	/* Drain as long as the peer makes progress; a write timeout
-	 * (no progress for VIOS_DRAIN_MS) ends it. */
-	session_read(s, false);
-	bufferevent_setwatermark(s->bev, EV_WRITE, 0, 0);
-	bufferevent_set_timeouts(s->bev, NULL, &tv);
-	s->closing = true;
-	TAILQ_INSERT_TAIL(&pt->closing, s, entry);
-	/* Bound what a guest churning sessions can leave behind. */
-	if (++pt->nclosing > PORT_CLOSING_MAX) {
-		old = TAILQ_FIRST(&pt->closing);
-		log_debug("%s: too many sessions draining, dropping the oldest",
-		    pt->name);
-		session_free(old);
-	}
-	port_unpause(pt);
-}
-
-static void session_tcp_event_cb(struct bufferevent *, short, void *);
-
-/*
- * The TCP side is readable: read as much as the channel output takes and
- * frame it.  The session's own event, not the bufferevent's read (4 KiB
- * and a FIONREAD per event: bevread.h).  With no room the session pauses,
- * so a readable socket never keeps the event firing.  May free s.
- */
-static void
-session_tcp_readable_cb(evutil_socket_t fd, short ev, void *arg)
-{
-	struct session	*s = arg;
-	struct port	*pt = s->port;
-	size_t		 room;
-	short		 what;
-	int		 err;
-
-	if ((room = session_read_room(s)) == 0) {
-		/* Not to be read now.  When the reason is the channel output,
-		 * full as the input emptied, port_chan_write_cb resumes it, as
-		 * after a pause of port_tcp_input(). */
-		if (s->relaying && !s->closing && !s->eof && pt->bev != NULL)
-			s->paused = true;
-		session_read(s, false);
-		return;
-	}
-	what = bevread_fd(bufferevent_get_input(s->bev), fd, room, true, &err);
-	port_tcp_input(pt);
-	if (what != 0 && pt->sess == s) {
-		session_read(s, false);
-		errno = err;
-		session_tcp_event_cb(s->bev, BEV_EVENT_READING | what, s);
-	}
-}
-
-/*
- * Read the TCP side (through rd, made on first use) or stop reading it.
- * Returns false when it cannot be read (out of memory).
- */
-static bool
-session_read(struct session *s, bool on)
-{
-	if (!on) {
-		if (s->rd != NULL)
-			event_del(s->rd);
-		return true;
-	}
-	if ((s->rd == NULL && (s->rd = event_new(s->port->base,
-	    bufferevent_getfd(s->bev), EV_READ | EV_PERSIST,
-	    session_tcp_readable_cb, s)) == NULL) ||
-	    event_add(s->rd, NULL) == -1) {
-		log_warnx("%s: cannot read a session", s->port->name);
-		return false;
-	}
-	return true;
-}
-
-/* TCP output drained below LOW (or empty, when closing). May free s. */
-static void
-session_tcp_write_cb(struct bufferevent *bev, void *arg)
-{
-	struct session	*s = arg;
-	struct port	*pt = s->port;
-
-	if (s->closing) {
-		if (evbuffer_get_length(bufferevent_get_output(bev)) == 0)
-			session_free(s);
-		return;
-	}
-	session_flush_shut(s);
-	port_unpause(pt);
-}
-
-static void
-session_tcp_event_cb(struct bufferevent *bev, short what, void *arg)
-{
-	struct session	*s = arg;
-	struct port	*pt = s->port;
-	struct proto_in	 in = { .caps = -1 };
-
-	if (s->closing) {
-		/* An EOF only ends the peer's half; keep draining ours. */
-		if (what & BEV_EVENT_TIMEOUT)
-			log_debug("%s: session %08x/%08x: peer stopped reading, "
-			    "closing", pt->name, s->gtok, s->htok);
-		if (what & (BEV_EVENT_ERROR | BEV_EVENT_TIMEOUT))
-			session_free(s);
-		return;
-	}
-	if (what & BEV_EVENT_CONNECTED) {
-		s->connecting = false;
-		util_tcp_nodelay(bufferevent_getfd(bev));
-		s->htok = in.tok = token_new();
-		in.ev = PROTO_EV_CONNECTED;
-		port_step(pt, &in, NULL, 0);
-		return;
-	}
-	if (what & BEV_EVENT_EOF) {
-		s->eof = true;
-		port_tcp_input(pt);
-		return;
-	}
-	if (s->connecting) {
-		log_info("%s: session %08x: service unreachable: %s", pt->name,
-		    s->gtok, evutil_socket_error_to_string(
-		    evutil_socket_geterror(bufferevent_getfd(bev))));
-		in.ev = PROTO_EV_REFUSED;
-	} else {
-		log_debug("%s: session %08x/%08x: TCP error: %s", pt->name,
-		    s->gtok, s->htok, strerror(errno));
-		in.ev = PROTO_EV_TCP_ERROR;
-	}
-	port_step(pt, &in, NULL, 0);
-}
-
-/* A session for the TCP side bev (host: connecting; guest: accepted). */
-static struct session *
-session_new(struct port *pt, struct bufferevent *bev, bool connecting)
-{
-	struct session	*s;
-
-	if ((s = calloc(1, sizeof(*s))) == NULL)
-		return NULL;
-	s->port = pt;
-	s->bev = bev;
-	s->connecting = connecting;
-	s->start_ms = util_now_ms();
-	if (!connecting)
-		util_tcp_nodelay(bufferevent_getfd(bev));
-	bufferevent_setcb(bev, NULL, session_tcp_write_cb,
-	    session_tcp_event_cb, s);
-	bufferevent_setwatermark(bev, EV_WRITE,
-	    VIOS_TCP_OUT_HIGH / VIOS_OUT_LOW_DIV, 0);
-	bufferevent_set_max_single_write(bev, VIOS_TCP_OUT_HIGH);
-	/* Read by session_read(), from TCP_START on, never by bev. */
-	bufferevent_disable(bev, EV_READ);
-	bufferevent_enable(bev, EV_WRITE);
-	return s;
-}
-
-/*
- * Move len bytes from src to dst by copying them into dst's own chains.
- * Moving src's chains instead would be free, but a chain read from a
- * peer may hold a few bytes of a 256 KiB buffer, and the watermarks count
- * bytes, not memory: a guest sending tiny frames to a service that does
- * not read would have queued gigabytes.  Returns 0, or -1 (out of memory;
- * what was copied stays).
- */
-static int
-port_copy(struct evbuffer *src, struct evbuffer *dst, size_t len)
-{
-	struct evbuffer_iovec	 v[PORT_COPY_VECS];
-	size_t			 k, done;
-	int			 n, i;
-
-	while (len > 0) {
-		n = evbuffer_peek(src, (ev_ssize_t)len, NULL, v,
-		    PORT_COPY_VECS);
-		if (n > PORT_COPY_VECS)
-			n = PORT_COPY_VECS;
-		for (i = 0, done = 0; i < n && done < len; i++) {
-			k = v[i].iov_len < len - done ? v[i].iov_len :
-			    len - done;
-			if (evbuffer_add(dst, v[i].iov_base, k) == -1) {
-				evbuffer_drain(src, done);
-				return -1;
-			}
-			done += k;
-		}
-		if (done == 0)
-			return -1;
-		evbuffer_drain(src, done);
-		len -= done;
-	}
-	return 0;
-}
-
-/*
- * Append len bytes of src to bev's output, writing them to the fd at once
- * when nothing is queued before them: no write event to arm, wake up for
- * and disarm for what the fd takes now, and a loop turn less of latency.
- * The rest, or all of it after an error (which the bufferevent's own
- * write then meets and reports), is queued, copied (port_copy()).
- * Returns 0, or -1 when some could not even be queued (out of memory).
- */
-static int
-port_write(struct bufferevent *bev, struct evbuffer *src, size_t len)
-{
-	struct evbuffer	*out = bufferevent_get_output(bev);
-	int		 n;
-
-	if (len > 0 && evbuffer_get_length(out) == 0 &&
-	    (bufferevent_get_enabled(bev) & EV_WRITE) != 0 &&
-	    (n = evbuffer_write_atmost(src, bufferevent_getfd(bev),
-	    (ev_ssize_t)len)) > 0)
-		len -= (size_t)n;
-	return len > 0 ? port_copy(src, out, len) : 0;
-}
-
-/* Frames wait here for port_write() while nothing is queued before them. */
-static struct evbuffer *
-port_scratch(void)
-{
-	static struct evbuffer	*scratch;
-
-	if (scratch == NULL)
-		scratch = evbuffer_new();
-	return scratch;
-}
-
-/*
- * port_write() all of the scratch buffer to the channel.  Returns 0, or
- * -1 when some of it could not even be queued (out of memory).
- */
-static int
-port_flush(struct port *pt, struct evbuffer *scratch)
-{
-	if (port_write(pt->bev, scratch, evbuffer_get_length(scratch)) == 0)
-		return 0;
-	/* Shared by every port: never keep a byte. */
-	evbuffer_drain(scratch, evbuffer_get_length(scratch));
-	return -1;
-}
-
-/*
- * Frame what the TCP side has into DATA while the channel takes it; pass
- * on a TCP EOF once every byte before it is framed.  Frames are made in
- * the scratch buffer and port_write()n: straight to the channel while its
- * output is empty, else copied behind what is queued.  The TCP side
- * pauses only on a full output, whose draining (port_chan_write_cb)
- * resumes it.  May free the session.
- */
-static void
-port_tcp_input(struct port *pt)
-{
-	struct session	*s = pt->sess;
-	struct evbuffer	*in, *out, *scratch;
-	struct proto_in	 pin = { .ev = PROTO_EV_TCP_EOF, .caps = -1 };
-	size_t		 len, n;
-	bool		 oom = false;
-
-	if (s == NULL || !s->relaying || pt->bev == NULL)
-		return;
-	in = bufferevent_get_input(s->bev);
-	out = bufferevent_get_output(pt->bev);
-	if ((scratch = port_scratch()) == NULL)
-		oom = true;
-	while (!oom && (len = evbuffer_get_length(in)) > 0) {
-		if (evbuffer_get_length(scratch) >= VIOS_CHAN_OUT_HIGH &&
-		    port_flush(pt, scratch) == -1) {
-			oom = true;
-			break;
-		}
-		if (evbuffer_get_length(out) >= VIOS_CHAN_OUT_HIGH) {
-			if (!s->paused) {
-				s->paused = true;
-				session_read(s, false);
-			}
-			break;
-		}
-		n = len < VIOS_MAX_PAYLOAD ? len : VIOS_MAX_PAYLOAD;
-		if (framebuf_put_from(scratch, VIOS_DATA, pt->proto.gtok,
-		    pt->proto.htok, in, (uint16_t)n) == -1) {
-			oom = true;
-			break;
-		}
-		s->from_tcp += n;
-		pt->stats.from_tcp += n;
-	}
-	if (scratch != NULL && port_flush(pt, scratch) == -1)
-		oom = true;
-	if (oom) {
-		log_warnx("%s: out of memory framing data", pt->name);
-		pin.ev = PROTO_EV_TCP_ERROR;
-	} else if (evbuffer_get_length(in) > 0)
-		return;		/* paused */
-	if (s->paused) {
-		s->paused = false;
-		if (!s->eof)
-			session_read(s, true);
-	}
-	if (pin.ev == PROTO_EV_TCP_ERROR || (s->eof && !s->eof_sent)) {
-		s->eof_sent = true;
-		port_step(pt, &pin, NULL, 0);
-	}
 }
 
 static void
@@ -610,7 +175,7 @@ port_act(struct port *pt, const struct proto_act *a, struct evbuffer *payload,
 		if (s == NULL || payload == NULL)
 			break;
 		/* Straight to the socket while nothing is queued. */
-		if (port_write(s->bev, payload, len) == -1) {
+		if (bevwrite(s->bev, payload, len) == -1) {
 			log_warnx("%s: out of memory queueing data", pt->name);
 			return PROTO_EV_TCP_ERROR;
 		}
@@ -650,7 +215,7 @@ port_act(struct port *pt, const struct proto_act *a, struct evbuffer *payload,
  * Feed one input to the protocol and carry out the actions; payload holds
  * the current frame's len payload bytes, if any.  May free the session.
  */
-static void
+void
 port_step(struct port *pt, struct proto_in *in, struct evbuffer *payload,
     uint16_t len)
 {
@@ -795,7 +360,7 @@ port_chan_read(struct port *pt, bool on)
 }
 
 /* Read the channel again after a pause; buffered frames go first. */
-static void
+void
 port_unpause(struct port *pt)
 {
 	if (!pt->paused || pt->bev == NULL || pt->down)
@@ -828,7 +393,7 @@ port_chan_write_cb(struct bufferevent *bev, void *arg)
 		return;
 	}
 	if (pt->sess != NULL && pt->sess->paused)
-		port_tcp_input(pt);
+		session_frame(pt->sess);
 	port_unpause(pt);
 }
 
