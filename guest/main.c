@@ -178,8 +178,7 @@ static const struct cmdline_spec guest_spec = {
 	.dir_default = "/dev/virtio-ports",
 	.dir_help = "directory of virtio-serial ports (or UNIX sockets, "
 	    "for tests)",
-	.match_help = "claim only ports whose name matches GLOB; other "
-	    "agents' ports (org.qemu.guest_agent.0) must not match",
+	.match_help = "claim only ports whose name matches GLOB",
 	.opts = guest_opts,
 };
 

@@ -277,13 +277,39 @@ chan_open(const struct chan *c)
 	return c->fd != -1;
 }
 
+/*
+ * Is name a port another agent owns by convention?  A virtio port opens
+ * in one process only and QEMU serves one client per socket: claiming
+ * one would take it from qemu-ga, spice-vdagent and the like.  Without
+ * --match these are never claimed; a --match naming them wins.
+ */
+static bool
+chan_foreign(const char *name)
+{
+	static const char *const foreign[] = {
+		"org.qemu.*",		/* qemu-ga: org.qemu.guest_agent.0 */
+		"com.redhat.spice.*",	/* spice-vdagent */
+		"org.spice-space.*",	/* spice-webdavd */
+		"org.libguestfs.*",	/* guestfsd */
+		"com.redhat.rhevm.*",	/* oVirt guest agent */
+		"ovirt-guest-agent.*",
+	};
+	size_t	 i;
+
+	for (i = 0; i < sizeof(foreign) / sizeof(foreign[0]); i++)
+		if (fnmatch(foreign[i], name, 0) == 0)
+			return true;
+	return false;
+}
+
 mode_t
 chan_entry_type(const char *dir, const char *name, const char *match,
     bool follow, char *path, size_t len)
 {
 	struct stat	 st;
 
-	if (match != NULL && fnmatch(match, name, 0) != 0)
+	if (match != NULL ? fnmatch(match, name, 0) != 0 :
+	    chan_foreign(name))
 		return 0;
 	if (snprintf(path, len, "%s/%s", dir, name) >= (int)len)
 		return 0;

@@ -68,7 +68,8 @@ int		 chan_unix_connect(const char *path);
 /*
  * The file type (S_IFMT bits) of the directory entry dir/name, a symlink
  * followed when follow, or 0 when name does not match the glob match
- * (NULL: every name), the path is too long or nothing is there.  path
+ * (NULL: every name but other agents' well-known ports, such as
+ * org.qemu.guest_agent.0), the path is too long or nothing is there.  path
  * receives dir/name.  What a daemon's discovery claims is decided on it.
  */
 mode_t		 chan_entry_type(const char *dir, const char *name,

@@ -1472,6 +1472,38 @@ START_TEST(t_match)
 }
 END_TEST
 
+/* Without --match, other agents' well-known ports are never opened. */
+START_TEST(t_default_match)
+{
+	struct gfix	 f;
+	struct hchan	*c, *agent, *spice;
+	uint32_t	 g;
+	int		 cl;
+
+	fix_init(&f);
+	agent = hc_new(&f, "org.qemu.guest_agent.0");
+	spice = hc_new(&f, "com.redhat.spice.0");
+	c = hc_new(&f, "vios0");
+	fix_spawn(&f, NULL);
+	hc_accept(&f, c, TL_TIMEOUT_MS);
+	cl = client(&f);
+	g = establish(&f, c, H1, true, true);
+	roundtrip(&f, c, cl, g, H1);
+	ck_assert_int_eq(tl_kill(f.pid, SIGUSR1), 0);
+	wait_log(&f, "clients waiting");
+	ck_assert_int_eq(tl_set_nonblock(agent->lfd, 1), 0);
+	ck_assert_int_eq(accept(agent->lfd, NULL, NULL), -1);
+	ck_assert_int_eq(errno, EAGAIN);
+	ck_assert_int_eq(tl_set_nonblock(spice->lfd, 1), 0);
+	ck_assert_int_eq(accept(spice->lfd, NULL, NULL), -1);
+	ck_assert_int_eq(errno, EAGAIN);
+	TL_ASSERT_LOG(!log_has(f.log, "org.qemu"), f.log);
+	TL_ASSERT_LOG(!log_has(f.log, "com.redhat"), f.log);
+	close(cl);
+	fix_stop(&f);
+}
+END_TEST
+
 /* A channel created at run time is connected and used. */
 START_TEST(t_chan_added)
 {
@@ -2177,6 +2209,7 @@ test_suite(void)
 	tcase_add_test(checkmain_tcase(s, "stale_idle"), t_stale_idle);
 	tcase_add_test(checkmain_tcase(s, "ignores_files"), t_ignores_files);
 	tcase_add_test(checkmain_tcase(s, "match"), t_match);
+	tcase_add_test(checkmain_tcase(s, "default_match"), t_default_match);
 	tcase_add_test(checkmain_tcase(s, "chan_added"), t_chan_added);
 	tcase_add_test(checkmain_tcase(s, "chan_removed"), t_chan_removed);
 	tcase_add_test(checkmain_tcase(s, "late_remove"), t_late_remove);

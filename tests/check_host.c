@@ -1469,6 +1469,36 @@ START_TEST(t_match)
 }
 END_TEST
 
+/*
+ * Without --match, other agents' well-known sockets are never claimed:
+ * QEMU serves one client per socket, and libvirt's is the guest agent's.
+ */
+START_TEST(t_default_match)
+{
+	struct fix	 f;
+	struct gs	*s;
+	off_t		 from;
+
+	fix_init(&f);
+	fix_echo(&f);
+	standin_start(&f, 0, "g1", 1);
+	standin_cmd(&f, 0, "add org.qemu.guest_agent.0");
+	standin_cmd(&f, 0, "add com.redhat.spice.0");
+	host_start(&f, NULL);
+	host_wait_open(&f, "g1/ch0");
+	s = gs_open(&f, "g1", "ch0");
+	gs_connect(s, true);
+	gs_echo(s, 100, 65);
+	from = log_size(f.log);
+	ck_assert_int_eq(tl_kill(f.host, SIGUSR1), 0);
+	log_wait(&f, from, "1 guests under", TL_TIMEOUT_MS);
+	HOST_ASSERT(&f, log_count(f.log, from, "g1/ch0: attached") == 1);
+	HOST_ASSERT(&f, log_count(f.log, 0, "org.qemu") == 0);
+	HOST_ASSERT(&f, log_count(f.log, 0, "com.redhat") == 0);
+	fix_done(&f);
+}
+END_TEST
+
 /* --service-addr ::1: the service on IPv6 loopback (skipped without it). */
 START_TEST(t_service_addr6)
 {
@@ -2366,6 +2396,7 @@ test_suite(void)
 	tcase_add_test(checkmain_tcase(s, "connect_timeout"),
 	    t_connect_timeout);
 	tcase_add_test(checkmain_tcase(s, "match"), t_match);
+	tcase_add_test(checkmain_tcase(s, "default_match"), t_default_match);
 	tcase_add_test(checkmain_tcase(s, "service_addr6"), t_service_addr6);
 	tcase_add_test(checkmain_tcase(s, "foreign_tokens"), t_foreign_tokens);
 	tcase_add_test(checkmain_tcase(s, "late_reset"), t_late_reset);
