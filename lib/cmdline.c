@@ -386,8 +386,8 @@ cmdline_usage(const struct cmdline_spec *spec, FILE *f)
 	    log_level_name(LOG_LVL_INFO));
 	cmdline_usage_row(f, width, "--match", "GLOB",
 	    spec->match_help != NULL ? spec->match_help :
-	    "use only entries whose name matches GLOB", "every name but "
-	    "other agents' ports, e.g. org.qemu.*");
+	    "use only entries whose name matches GLOB", "all but other "
+	    "agents' ports");
 	cmdline_usage_row(f, width, "--syslog", NULL,
 	    "log to syslog instead of stderr", NULL);
 	for (o = spec->opts; o != NULL && o->name != NULL; o++) {
