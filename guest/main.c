@@ -62,6 +62,7 @@ struct waiter {
 	struct guest_ctx	*ctx;
 	struct bufferevent	*bev;
 	struct event		*timer;
+	struct event		*watch;		/* readable: did it leave? */
 	uint64_t		 since_ms;
 	TAILQ_ENTRY(waiter)	 entry;
 };
@@ -191,6 +192,8 @@ waiter_free(struct waiter *w)
 	w->ctx->nwaiters--;
 	if (w->timer != NULL)
 		event_free(w->timer);
+	if (w->watch != NULL)
+		event_free(w->watch);
 	if (w->bev != NULL)
 		bufferevent_free(w->bev);
 	free(w);
@@ -202,6 +205,30 @@ waiter_timeout_cb(evutil_socket_t fd, short what, void *arg)
 	struct waiter	*w = arg;
 
 	log_notice("client waited %llu ms for a free channel: closing it",
+	    (unsigned long long)(util_now_ms() - w->since_ms));
+	waiter_free(w);
+}
+
+/*
+ * A waiting client's socket is readable: it sent data, which stays unread
+ * until it is paired, or it left (EOF, reset), which frees its place and
+ * spares the host a session for nobody.  A client that half-closes
+ * without a byte is taken as gone too.
+ */
+static void
+waiter_readable_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct waiter	*w = arg;
+	char		 c;
+	ssize_t		 n;
+
+	if ((n = recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT)) > 0)
+		return;
+	if (n == -1 && (errno == EAGAIN || errno == EINTR)) {
+		event_add(w->watch, NULL);
+		return;
+	}
+	log_info("client left after waiting %llu ms for a channel",
 	    (unsigned long long)(util_now_ms() - w->since_ms));
 	waiter_free(w);
 }
@@ -257,8 +284,12 @@ guest_wait(struct guest_ctx *ctx, struct bufferevent *bev, uint64_t since_ms,
 		return false;
 	}
 	if ((w = calloc(1, sizeof(*w))) == NULL ||
-	    (w->timer = evtimer_new(ctx->base, waiter_timeout_cb, w)) == NULL) {
+	    (w->timer = evtimer_new(ctx->base, waiter_timeout_cb, w)) == NULL ||
+	    (w->watch = event_new(ctx->base, bufferevent_getfd(bev), EV_READ,
+	    waiter_readable_cb, w)) == NULL) {
 		log_warnx("out of memory queueing a client");
+		if (w != NULL && w->timer != NULL)
+			event_free(w->timer);
 		free(w);
 		return false;
 	}
@@ -269,6 +300,7 @@ guest_wait(struct guest_ctx *ctx, struct bufferevent *bev, uint64_t since_ms,
 	tv.tv_sec = left / 1000;
 	tv.tv_usec = (left % 1000) * 1000;
 	evtimer_add(w->timer, &tv);
+	event_add(w->watch, NULL);
 	if (head)
 		TAILQ_INSERT_HEAD(&ctx->waiters, w, entry);
 	else

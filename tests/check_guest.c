@@ -907,6 +907,52 @@ START_TEST(t_busy_waits)
 }
 END_TEST
 
+/*
+ * Waiting clients are served first come, first served; one that leaves
+ * while waiting gets no session, and one that sends while waiting has
+ * its bytes relayed once paired.
+ */
+START_TEST(t_waiters)
+{
+	struct gfix	 f;
+	struct hchan	*c;
+	uint32_t	 g1, g2, g4;
+	int		 cl1, cl2, cl3, cl4;
+
+	fix_init(&f);
+	c = hc_new(&f, "vios0");
+	fix_spawn(&f, NULL);
+	hc_accept(&f, c, TL_TIMEOUT_MS);
+	cl1 = client(&f);
+	g1 = establish(&f, c, H1, true, true);
+	cl2 = client(&f);
+	cl3 = client(&f);
+	cl4 = client(&f);
+	put(&f, cl2, "early", 5);
+	close(cl3);
+	wait_log(&f, "client left after waiting");
+	roundtrip(&f, c, cl1, g1, H1);
+
+	host_send(&f, c, VIOS_RESET, g1, H1, NULL);
+	expect_eof(&f, cl1, CLOSE_MS);
+	g2 = establish(&f, c, H2, false, true);
+	expect_data(&f, c, g2, H2, "early", 5);
+	roundtrip(&f, c, cl2, g2, H2);
+	host_send(&f, c, VIOS_RESET, g2, H2, NULL);
+	expect_eof(&f, cl2, CLOSE_MS);
+	g4 = establish(&f, c, H3, false, true);
+	roundtrip(&f, c, cl4, g4, H3);
+	host_send(&f, c, VIOS_RESET, g4, H3, NULL);
+	expect_eof(&f, cl4, CLOSE_MS);
+	/* Nothing for the client that left. */
+	ck_assert_int_eq(tl_readable(c->fd, QUIET_MS), 0);
+	close(cl1);
+	close(cl2);
+	close(cl4);
+	fix_stop(&f);
+}
+END_TEST
+
 /* --wait-timeout: a waiting client is closed, and never gets a session. */
 START_TEST(t_wait_timeout)
 {
@@ -2187,6 +2233,7 @@ test_suite(void)
 	tcase_add_test(checkmain_tcase(s, "foreign_reset_resend"),
 	    t_foreign_reset_resend);
 	tcase_add_test(checkmain_tcase(s, "busy_waits"), t_busy_waits);
+	tcase_add_test(checkmain_tcase(s, "waiters"), t_waiters);
 	tcase_add_test(checkmain_tcase(s, "wait_timeout"), t_wait_timeout);
 	tcase_add_test(checkmain_tcase(s, "fin_half_close"), t_fin_half_close);
 	tcase_add_test(checkmain_tcase(s, "fin_host_first"),
