@@ -34,6 +34,8 @@ struct chan {
 	int			 fd;
 	unsigned		 backoff_ms;	/* next delay; 0: none yet */
 	uint64_t		 opened_ms;	/* when the fd was last opened */
+	int			 open_err;	/* errno of the failing opens */
+	unsigned long		 open_fails;	/* opens failed in a row */
 };
 
 static struct bufferevent *
@@ -105,6 +107,26 @@ chan_close_fd(struct chan *c)
 	c->fd = -1;
 }
 
+/*
+ * An open failed.  Said once at WARN, and again only when the error
+ * changes: a host with thousands of stale sockets (VMs killed) retries
+ * each forever, and a rate limit per message would still print a line
+ * per socket and interval.  Each retry is logged at DEBUG.
+ */
+static void
+chan_open_failed(struct chan *c, int err)
+{
+	c->open_fails++;
+	if (err == c->open_err) {
+		log_debug("%s: cannot open %s: %s (%lu attempts)", c->name,
+		    c->path, strerror(err), c->open_fails);
+		return;
+	}
+	c->open_err = err;
+	log_warnx("%s: cannot open %s: %s (retrying with back-off, logged "
+	    "again if the error changes)", c->name, c->path, strerror(err));
+}
+
 static void
 chan_try_open(struct chan *c)
 {
@@ -112,11 +134,15 @@ chan_try_open(struct chan *c)
 	bool	 present = true;
 
 	if ((fd = c->ops->open(c, c->arg, &present)) == -1) {
-		log_warnx_rl("%s: cannot open %s: %s", c->name, c->path,
-		    strerror(errno));
+		chan_open_failed(c, errno);
 		chan_reopen(c, true);
 		return;
 	}
+	if (c->open_fails > 0)
+		log_info("%s: open after %lu failed attempts", c->name,
+		    c->open_fails);
+	c->open_fails = 0;
+	c->open_err = 0;
 	if (port_attach(c->port, fd, present) == -1) {
 		log_warnx("%s: cannot attach channel", c->name);
 		close(fd);

@@ -28,6 +28,7 @@
 #include <event2/event.h>
 
 #include "dirwatch.h"
+#include "log.h"
 
 /*
  * The kernel watch mask.  IN_ATTRIB makes a chmod or touch of an entry a
@@ -474,6 +475,7 @@ fail:
 	error = errno;
 	closedir(dir);
 	names_free(&found);
+	errno = error;
 	return dirwatch_transient(error) ? -1 : 0;
 }
 
@@ -496,8 +498,11 @@ dirwatch_scan_cb(evutil_socket_t fd, short what, void *arg)
 	    d->scan_gen <= gen) {
 		TAILQ_REMOVE(&dw->scanq, d, entry);
 		d->flags &= ~DIRWATCH_SCANQ;
-		/* Failed before any callback: d is alive, events held back. */
+		/* Failed before any callback: d is alive, events held back.
+		 * What it holds stays unknown meanwhile: say so. */
 		if (dirwatch_scan(d) == -1) {
+			log_warnx_rl("cannot read %s: %s (retrying)", d->path,
+			    strerror(errno));
 			dirwatch_scan_enqueue(d);
 			retry = 1;
 		}

@@ -31,7 +31,7 @@
 #define LOG_TS_MAX	32	/* "2026-11-21T10:14:38" and NUL */
 /* A whole stderr line: timestamp, ident, pid, level, message, newline. */
 #define LOG_LINE_MAX	(LOG_MSG_MAX + LOG_IDENT_MAX + 96)
-#define LOG_RL_SLOTS	64	/* rate-limited messages remembered */
+#define LOG_RL_SLOTS	256	/* rate-limited messages remembered */
 #define LOG_RL_WINDOW_MS ((uint64_t)VIOS_WARN_INTERVAL_S * 1000)
 
 /* One recently written rate-limited message, known by its hash. */

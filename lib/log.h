@@ -62,8 +62,10 @@ void	log_vmsg(enum log_level level, const char *fmt, va_list ap)
 /*
  * Rate-limited warning: the same formatted message is written at most once
  * per VIOS_WARN_INTERVAL_S; when it is written again, the number of copies
- * suppressed meanwhile is appended.  Different messages do not interfere
- * (a small table of recent messages, hashed).
+ * suppressed meanwhile is appended.  Up to 256 different messages are
+ * told apart (a table of recent ones, hashed, the least recently seen
+ * evicted): for a warning per object with thousands of objects, keep
+ * state in the object instead (chan.c's open failures).
  */
 void	log_warnx_rl(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
