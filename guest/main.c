@@ -677,7 +677,7 @@ guest_rescan(void *arg)
 }
 
 static void
-guest_dump(void *arg)
+guest_dump(void *arg, enum log_level level)
 {
 	struct guest_ctx	*ctx = arg;
 	struct gchan		*gc;
@@ -685,10 +685,10 @@ guest_dump(void *arg)
 
 	TAILQ_FOREACH(gc, &ctx->chans, entry) {
 		n++;
-		port_dump(chan_port(gc->chan), LOG_LVL_NOTICE);
+		port_dump(chan_port(gc->chan), level);
 	}
-	log_notice("%d channels under %s, %d clients waiting, listening on "
-	    "%s port %u", n, ctx->opt.dir, ctx->nwaiters, ctx->listen_addr,
+	log_msg(level, "%d channels under %s, %d clients waiting, listening "
+	    "on %s port %u", n, ctx->opt.dir, ctx->nwaiters, ctx->listen_addr,
 	    ctx->opt.port);
 }
 

@@ -410,7 +410,7 @@ host_rescan(void *arg)
 }
 
 static void
-host_dump(void *arg)
+host_dump(void *arg, enum log_level level)
 {
 	struct host_ctx	*ctx = arg;
 	struct guest	*g;

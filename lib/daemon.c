@@ -142,7 +142,8 @@ daemon_signal_cb(evutil_socket_t sig, short what, void *arg)
 		d->cbs.rescan(d->cbs.arg);
 		break;
 	case SIGUSR1:
-		d->cbs.dump(d->cbs.arg);
+		d->cbs.dump(d->cbs.arg, log_enabled(LOG_LVL_NOTICE) ?
+		    LOG_LVL_NOTICE : log_get_level());
 		break;
 	}
 }

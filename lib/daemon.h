@@ -16,12 +16,15 @@
 
 #include "chan.h"
 #include "cmdline.h"
+#include "log.h"
 
 struct daemon_sigs {
 	/* SIGTERM, SIGINT: call daemon_stop_chan() for each open channel. */
 	void	(*stop)(void *arg);
 	void	(*rescan)(void *arg);	/* SIGHUP */
-	void	(*dump)(void *arg);	/* SIGUSR1 */
+	/* SIGUSR1: log the state at level, NOTICE or whatever less is
+	 * still written, since the administrator asked for it. */
+	void	(*dump)(void *arg, enum log_level level);
 	void	*arg;
 };
 

@@ -1925,6 +1925,32 @@ START_TEST(t_sigterm_handshake)
 END_TEST
 
 /* SIGUSR1: one line per channel and a summary; the daemon goes on. */
+/* The SIGUSR1 dump is written whatever --log-level filters out. */
+START_TEST(t_sigusr1_quiet)
+{
+	struct gfix		 f;
+	struct hchan		*c;
+	struct tl_spawn_opts	 o = { NULL, NULL, NULL, -1 };
+	char			 port[8], want[PATH_MAX];
+	const char		*argv[] = { GUEST_PATH, "--log-level", "error",
+				    NULL, port, NULL };
+
+	fix_init(&f);
+	o.errlog = f.log;
+	c = hc_new(&f, "vios0");
+	snprintf(port, sizeof(port), "%u", f.port);
+	argv[3] = f.hostdir;
+	f.pid = tl_spawn_ex((char *const *)argv, &o);
+	ck_assert_int_gt(f.pid, 0);
+	hc_accept(&f, c, TL_TIMEOUT_MS);
+	ck_assert_int_eq(tl_kill(f.pid, SIGUSR1), 0);
+	snprintf(want, sizeof(want), "1 channels under %s", f.hostdir);
+	wait_log(&f, want);
+	TL_ASSERT_LOG(log_has(f.log, "vios0: attached, idle"), f.log);
+	fix_stop(&f);
+}
+END_TEST
+
 START_TEST(t_sigusr1)
 {
 	struct gfix	 f;
@@ -2271,6 +2297,7 @@ test_suite(void)
 	tcase_add_test(checkmain_tcase(s, "sigterm_handshake"),
 	    t_sigterm_handshake);
 	tcase_add_test(checkmain_tcase(s, "sigusr1"), t_sigusr1);
+	tcase_add_test(checkmain_tcase(s, "sigusr1_quiet"), t_sigusr1_quiet);
 	tcase_add_test(checkmain_tcase(s, "sighup"), t_sighup);
 	tcase_add_test(checkmain_tcase(s, "cmdline_bad"), t_cmdline_bad);
 	tcase_add_test(checkmain_tcase(s, "cmdline_ok"), t_cmdline_ok);
