@@ -419,12 +419,12 @@ host_dump(void *arg, enum log_level level)
 
 	TAILQ_FOREACH(g, &ctx->guests, entry) {
 		n++;
-		log_notice("guest %s: %s", g->name, g->path);
+		log_msg(level, "guest %s: %s", g->name, g->path);
 		TAILQ_FOREACH(hc, &g->chans, entry)
-			port_dump(chan_port(hc->chan), LOG_LVL_NOTICE);
+			port_dump(chan_port(hc->chan), level);
 	}
-	log_notice("%d guests under %s, service %s port %u", n, ctx->opt.dir,
-	    ctx->service_addr, ctx->opt.port);
+	log_msg(level, "%d guests under %s, service %s port %u", n,
+	    ctx->opt.dir, ctx->service_addr, ctx->opt.port);
 }
 
 /* The status socket's document: the daemon, then each guest's channels. */
