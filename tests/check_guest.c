@@ -1728,6 +1728,43 @@ END_TEST
 /* --- CPU while nothing happens ------------------------------------------- */
 
 /* A connected channel whose host never speaks: no CPU, nothing sent. */
+/*
+ * A character-device port without its host reads EOF and polls HUP for as
+ * long as the host stays away (VIRTIO-SERIAL.md).  A pty slave whose
+ * master closed does the same, with no root: the daemon must wait for the
+ * host's return without spinning, and keep the client waiting.
+ */
+START_TEST(t_host_absent_cpu)
+{
+	struct gfix	 f;
+	char		 link[PATH_MAX], *pts;
+	long		 cpu0, cpu1;
+	int		 m, cl;
+
+	fix_init(&f);
+	ck_assert_int_ge(m = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC), 0);
+	ck_assert_int_eq(grantpt(m), 0);
+	ck_assert_int_eq(unlockpt(m), 0);
+	ck_assert_ptr_nonnull(pts = ptsname(m));
+	snprintf(link, sizeof(link), "%s/vios0", f.hostdir);
+	ck_assert_int_eq(symlink(pts, link), 0);
+	fix_spawn(&f, NULL);
+	wait_log(&f, "vios0: channel open");
+	close(m);
+	wait_log(&f, "vios0: host side absent");
+	cl = client(&f);
+	ck_assert_int_ge(cpu0 = tl_proc_cpu_ms(f.pid), 0);
+	/* Waiting is the measurement; the client must stay unanswered. */
+	ck_assert_int_eq(tl_readable(cl, CPU_WINDOW_MS), 0);
+	ck_assert_int_ge(cpu1 = tl_proc_cpu_ms(f.pid), 0);
+	fprintf(stderr, "host-absent port: %ld ms CPU in %d ms\n",
+	    cpu1 - cpu0, CPU_WINDOW_MS);
+	ck_assert_int_lt(cpu1 - cpu0, CPU_MAX_MS);
+	close(cl);
+	fix_stop(&f);
+}
+END_TEST
+
 START_TEST(t_idle_cpu_connected)
 {
 	struct gfix	 f;
@@ -2288,6 +2325,7 @@ test_suite(void)
 	tcase_add_test(checkmain_tcase(s, "late_remove"), t_late_remove);
 	tcase_add_test(checkmain_tcase(s, "host_gone"), t_host_gone);
 	tcase_add_test(checkmain_tcase(s, "hostdir_gone"), t_hostdir_gone);
+	tcase_add_test(checkmain_tcase(s, "host_absent_cpu"), t_host_absent_cpu);
 	tcase_add_test(checkmain_tcase(s, "idle_cpu_connected"),
 	    t_idle_cpu_connected);
 	tcase_add_test(checkmain_tcase(s, "idle_cpu_flapping"),
