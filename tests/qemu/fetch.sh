@@ -8,6 +8,8 @@
 # under TCG), the virtio and 9p modules with their dependencies in load
 # order, and the busybox binary; writes guest.env last, so a cache with
 # guest.env is complete.  Prints the cache directory.
+# --cached: only look (exit 1 unless the cache is complete); never
+# downloads, creates or locks anything, as make check must not.
 set -eu
 cache=${VIOS_QEMU_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/vios-proxy-qemu}
 # The modules the guest needs; their dependencies are added before them.
@@ -15,16 +17,23 @@ want="virtio_pci virtio_console 9pnet_virtio 9p"
 
 die() { echo "fetch.sh: $*" >&2; exit 1; }
 
+cache_complete() {
+	[ -f "$cache/guest.env" ] || return 1
+	. "$cache/guest.env"
+	[ -f "$VM_KERNEL" ] && [ -x "$VM_BUSYBOX" ] && [ -f "$VM_MODDIR/order" ]
+}
+if [ "${1:-}" = --cached ]; then
+	cache_complete || die "no complete guest kernel cache in $cache"
+	echo "$cache"
+	exit 0
+fi
+
 mkdir -p "$cache"
 exec 9>"$cache/.lock"
 flock 9
-if [ -f "$cache/guest.env" ]; then
-	. "$cache/guest.env"
-	if [ -f "$VM_KERNEL" ] && [ -x "$VM_BUSYBOX" ] &&
-	    [ -f "$VM_MODDIR/order" ]; then
-		echo "$cache"
-		exit 0
-	fi
+if cache_complete; then
+	echo "$cache"
+	exit 0
 fi
 command -v apt-get >/dev/null && command -v dpkg-deb >/dev/null ||
     die "needs apt-get and dpkg-deb (Debian)"

@@ -11,7 +11,10 @@
 # Throughput, latency and memory figures are printed as "# " lines.
 # The guests report through console markers and wait at STEPs for the
 # host to act.  Skips (1..0 # SKIP) without QEMU or a guest kernel, unless
-# VIOS_QEMU_REQUIRE is set (CI), where that is an error.  Also read:
+# VIOS_QEMU_REQUIRE is set (CI), where that is an error.  make check never
+# touches the network: the guest kernel comes from a cache that
+# tests/qemu/fetch.sh (or tests/run-tests.sh) filled; only with
+# VIOS_QEMU_FETCH=1 or VIOS_QEMU_REQUIRE set is it fetched here.  Also read:
 # VIOS_BUILDDIR (default: the current directory, as under make check),
 # VIOS_QEMU_CACHE, VIOS_QEMU, VIOS_QEMU_ACCEL, VIOS_QEMU_MEM (vm.sh) and
 # VIOS_QEMU_KEEP=1 to keep the work directory with every log.
@@ -38,7 +41,12 @@ vm_available || skip_all "$vm_why"
 for f in "$tool" "$hostd" "$guestd"; do
 	[ -x "$f" ] || skip_all "$f not built"
 done
-vm_fetch || skip_all "$vm_why"
+if [ "${VIOS_QEMU_FETCH:-}" = 1 ] || [ -n "${VIOS_QEMU_REQUIRE:-}" ]; then
+	vm_fetch || skip_all "$vm_why"
+else
+	vm_cached || skip_all "$vm_why; make check does not download it:" \
+	    "run sh $src/fetch.sh once, or set VIOS_QEMU_FETCH=1"
+fi
 
 # Short socket paths: UNIX socket names are limited to 108 bytes.
 tmp=${TMPDIR:-/tmp}

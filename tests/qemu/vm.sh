@@ -10,7 +10,7 @@
 # Everything started here is recorded and stopped by pid in vm_cleanup.
 # Safe under `set -e`.  VIOS_QEMU_KEEP=1 keeps the work directory.
 #
-#   vm_available; vm_fetch      0, or 1 with the reason in $vm_why
+#   vm_available; vm_cached; vm_fetch   0, or 1 with the reason in $vm_why
 #   vm_setup WORKDIR TOOL       TOOL: the build's tests/qemu/vmtool
 #   vm_initramfs BINARY...      the guest's /bin additions
 #   vm_pick_accel               tcg, or kvm where a probe boot works
@@ -38,7 +38,18 @@ vm_available() {
 	return 1
 }
 
-# Fill the cache once (tests/qemu/fetch.sh) and load its guest.env.
+# Load guest.env from a complete cache; never downloads (make check).
+vm_cached() {
+	if ! sh "$vm_src/fetch.sh" --cached >/dev/null 2>&1; then
+		vm_why="no guest kernel in $vm_cache"
+		return 1
+	fi
+	# shellcheck disable=SC1091
+	. "$vm_cache/guest.env"
+}
+
+# Fill the cache once (tests/qemu/fetch.sh: apt-get download, the
+# network) and load its guest.env.
 vm_fetch() {
 	local err
 	if ! err=$(sh "$vm_src/fetch.sh" 2>&1 >/dev/null); then
