@@ -207,8 +207,10 @@ vm_stop() {
 # KVM where it works (a probe boot, verdict cached per kernel and QEMU),
 # else TCG.  On PVM hosts (nested KVM without VMX/SVM) KVM cannot run a
 # stock kernel, so there is nothing to probe.  VIOS_QEMU_ACCEL overrides.
+# The verdict is written under the cache's lock (fetch.sh's) and renamed
+# into place, so a concurrent run reads either verdict whole.
 vm_pick_accel() {
-	local key verdict f=$vm_cache/accel
+	local key verdict had had_accel f=$vm_cache/accel
 	vm_accel=tcg
 	if [ -n "${VIOS_QEMU_ACCEL:-}" ]; then
 		vm_accel=$VIOS_QEMU_ACCEL
@@ -217,8 +219,9 @@ vm_pick_accel() {
 	[ -e /sys/module/kvm_pvm ] && return 0
 	[ -r /dev/kvm ] && [ -w /dev/kvm ] || return 0
 	key="$(uname -r) $("$vm_qemu" --version | head -1)"
-	if [ "$(sed -n 1p "$f" 2>/dev/null)" = "$key" ]; then
-		vm_accel=$(sed -n 2p "$f")
+	if { read -r had && read -r had_accel; } <"$f" 2>/dev/null &&
+	    [ "$had" = "$key" ]; then
+		vm_accel=$had_accel
 		return 0
 	fi
 	vm_accel=kvm
@@ -229,7 +232,11 @@ vm_pick_accel() {
 	fi
 	vm_stop probe
 	vm_accel=$verdict
-	printf '%s\n%s\n' "$key" "$verdict" 2>/dev/null >"$f" || true
+	(
+		flock -w 30 9 || exit 1
+		printf '%s\n%s\n' "$key" "$verdict" >"$f.new" &&
+		    mv -f "$f.new" "$f"
+	) 9>>"$vm_cache/.lock" 2>/dev/null || true
 	return 0
 }
 
