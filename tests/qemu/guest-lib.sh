@@ -42,10 +42,11 @@ step() {
 # Sanitizer builds: a smaller quarantine than ASan's 256 MiB default.
 export ASAN_OPTIONS=${ASAN_OPTIONS:-quarantine_size_mb=16}
 
-# The guest daemon, claiming only vios.* ports (never the guest agent's).
+# gd_start [LEVEL]: the guest daemon, claiming only vios.* ports (never
+# the guest agent's), logging at LEVEL (INFO).
 gd_start() {
-	/bin/vios-proxy-guest --match 'vios.*' /dev/virtio-ports $PORT INFO \
-	    2>>$GLOG &
+	/bin/vios-proxy-guest --match 'vios.*' /dev/virtio-ports $PORT \
+	    "${1:-INFO}" 2>>$GLOG &
 	gpid=$!
 	wait_until 10 has $GLOG "\[$gpid\]: INFO: started"
 }
