@@ -219,7 +219,7 @@ vm_pick_accel() {
 	[ -e /sys/module/kvm_pvm ] && return 0
 	[ -r /dev/kvm ] && [ -w /dev/kvm ] || return 0
 	key="$(uname -r) $("$vm_qemu" --version | head -1)"
-	if { read -r had && read -r had_accel; } <"$f" 2>/dev/null &&
+	if { IFS= read -r had && read -r had_accel; } 2>/dev/null <"$f" &&
 	    [ "$had" = "$key" ]; then
 		vm_accel=$had_accel
 		return 0
