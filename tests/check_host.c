@@ -13,6 +13,7 @@
 
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 
 #include <arpa/inet.h>
@@ -1848,6 +1849,47 @@ START_TEST(t_stale_socket)
 END_TEST
 
 /*
+ * SIGHUP retries a closed channel now, not at its next back-off step.  A
+ * socket bound but not listening refuses without a sign inotify sees;
+ * once the retries are 3.2 s apart it starts listening, then SIGHUP.
+ */
+START_TEST(t_sighup_retry)
+{
+	static const char *const extra[] = { "--log-level", "debug", NULL };
+	struct sockaddr_un	 sun = { .sun_family = AF_UNIX };
+	struct fix		 f;
+	char			 dir[PATH_MAX];
+	int64_t			 t0;
+	int			 lfd, fd;
+
+	fix_init(&f);
+	fix_echo(&f);
+	snprintf(dir, sizeof(dir), "%s/g1", f.root);
+	ck_assert_int_eq(mkdir(dir, 0755), 0);
+	ck_assert_int_lt(snprintf(sun.sun_path, sizeof(sun.sun_path),
+	    "%.*s/ch0", (int)sizeof(sun.sun_path) - 5, dir),
+	    (int)sizeof(sun.sun_path));
+	ck_assert_int_ge(lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0),
+	    0);
+	ck_assert_int_eq(bind(lfd, (struct sockaddr *)&sun, sizeof(sun)), 0);
+	host_start(&f, extra);
+	/* The 6th failure: the next try is 3.2 s away. */
+	log_wait(&f, 0, "g1/ch0: cannot open", TL_TIMEOUT_MS);
+	log_wait(&f, 0, "(6 attempts)", TL_TIMEOUT_MS);
+	ck_assert_int_eq(listen(lfd, 1), 0);
+	t0 = tl_now_ms();
+	ck_assert_int_eq(tl_kill(f.host, SIGHUP), 0);
+	HOST_ASSERT(&f, (fd = tl_accept(lfd, QUICK_MS)) >= 0);
+	fprintf(stderr, "# SIGHUP: closed channel connected after %lld ms\n",
+	    (long long)(tl_now_ms() - t0));
+	log_wait(&f, 0, "g1/ch0: open after 6 failed attempts", TL_TIMEOUT_MS);
+	close(fd);
+	close(lfd);
+	fix_done(&f);
+}
+END_TEST
+
+/*
  * inotify reports a channel's removal after its name holds a socket again
  * (QEMU re-creating it, a rename away and back): the late REMOVE must
  * leave the live channel and its session alone.  The daemon is stopped
@@ -2413,6 +2455,7 @@ test_suite(void)
 	tcase_add_test(checkmain_tcase(s, "no_ack"), t_no_ack);
 	tcase_add_test(checkmain_tcase(s, "hotplug"), t_hotplug);
 	tcase_add_test(checkmain_tcase(s, "stale_socket"), t_stale_socket);
+	tcase_add_test(checkmain_tcase(s, "sighup_retry"), t_sighup_retry);
 	tcase_add_test(checkmain_tcase(s, "late_remove"), t_late_remove);
 	tcase_add_test(checkmain_tcase(s, "root_gone"), t_root_gone);
 	tcase_add_test(checkmain_tcase(s, "many_guests"), t_many_guests);
