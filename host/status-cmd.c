@@ -77,7 +77,11 @@ jskip(struct jparse *jp)
 static struct jval *jvalue(struct jparse *);
 static void	 jfree(struct jval *);
 
-/* A string; \uXXXX escapes below 0x100 become that byte. */
+/*
+ * A string.  A \uXXXX escape becomes the character in UTF-8, the table's
+ * encoding (a lone surrogate U+FFFD), but a control character '?': the
+ * table goes to a terminal.  Unescaped bytes are copied as they are.
+ */
 static char *
 jstring(struct jparse *jp)
 {
@@ -100,7 +104,20 @@ jstring(struct jparse *jp)
 			if (jp->end - jp->p < 5 ||
 			    sscanf(jp->p + 1, "%4x", &u) != 1)
 				goto fail;
-			*o++ = u < 0x100 ? (char)u : '?';
+			if (u >= 0xd800 && u <= 0xdfff)
+				u = 0xfffd;
+			if (u < 0x20 || (u >= 0x7f && u < 0xa0))
+				*o++ = '?';
+			else if (u < 0x80)
+				*o++ = (char)u;
+			else if (u < 0x800) {
+				*o++ = (char)(0xc0 | u >> 6);
+				*o++ = (char)(0x80 | (u & 0x3f));
+			} else {
+				*o++ = (char)(0xe0 | u >> 12);
+				*o++ = (char)(0x80 | ((u >> 6) & 0x3f));
+				*o++ = (char)(0x80 | (u & 0x3f));
+			}
 			jp->p += 5;
 			continue;
 		case 'n':

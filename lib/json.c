@@ -10,19 +10,62 @@
 
 #include "json.h"
 
+/*
+ * The length of the well-formed UTF-8 sequence of a non-ASCII lead byte at
+ * p (RFC 3629: no overlong forms, no surrogates, nothing above U+10FFFF),
+ * or 0.  The NUL ending the string is no continuation byte, so a sequence
+ * cut short there is 0 too.
+ */
+static size_t
+json_utf8_len(const unsigned char *p)
+{
+	unsigned char	 lo = 0x80, hi = 0xbf;
+	size_t		 n, i;
+
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		n = 2;
+	else if (p[0] >= 0xe0 && p[0] <= 0xef)
+		n = 3;
+	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
+		n = 4;
+	else
+		return 0;
+	/* The second byte's range excludes the forms named above. */
+	if (p[0] == 0xe0)
+		lo = 0xa0;
+	else if (p[0] == 0xed)
+		hi = 0x9f;
+	else if (p[0] == 0xf0)
+		lo = 0x90;
+	else if (p[0] == 0xf4)
+		hi = 0x8f;
+	if (p[1] < lo || p[1] > hi)
+		return 0;
+	for (i = 2; i < n; i++)
+		if (p[i] < 0x80 || p[i] > 0xbf)
+			return 0;
+	return n;
+}
+
 void
 json_quote(struct evbuffer *out, const char *s)
 {
 	const unsigned char	*p;
+	size_t			 n;
 
 	evbuffer_add(out, "\"", 1);
 	for (p = (const unsigned char *)s; *p != '\0'; p++) {
 		if (*p == '"' || *p == '\\')
 			evbuffer_add_printf(out, "\\%c", *p);
-		else if (*p < 0x20 || *p >= 0x7f)
+		else if (*p < 0x20 || *p == 0x7f)
 			evbuffer_add_printf(out, "\\u%04x", *p);
-		else
+		else if (*p < 0x80)
 			evbuffer_add(out, p, 1);
+		else if ((n = json_utf8_len(p)) > 0) {
+			evbuffer_add(out, p, n);
+			p += n - 1;
+		} else
+			evbuffer_add(out, "\\ufffd", 6);
 	}
 	evbuffer_add(out, "\"", 1);
 }

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * json.h: the little JSON the status socket needs, written into an
- * evbuffer.  Strings are escaped so that any byte (a file name is any
- * bytes) yields valid JSON: control characters, quotes and backslashes
- * escaped, bytes >= 0x80 written as \u00XX (read as Latin-1).
+ * evbuffer.  Strings are escaped so that any bytes (a file name is any
+ * bytes) yield valid JSON: control characters, DEL, quotes and backslashes
+ * escaped, well-formed UTF-8 written as it is, and each byte of anything
+ * else >= 0x80 written as \ufffd (the replacement character).
  */
 #ifndef JSON_H
 #define JSON_H

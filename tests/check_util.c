@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * check_util.c: unit tests of lib/util.c.  The parsers are table-driven
- * over every error class and boundary; fd flags are checked on a pipe;
- * RLIMIT_NOFILE is only ever lowered then raised back within the forked
- * test process, so no privilege is needed.
+ * check_util.c: unit tests of lib/util.c and of the small helper
+ * lib/json.c.  The parsers are table-driven over every error class and
+ * boundary; fd flags are checked on a pipe; RLIMIT_NOFILE is only ever
+ * lowered then raised back within the forked test process, so no
+ * privilege is needed.  json_quote() is table-driven over ASCII escapes,
+ * well-formed UTF-8 of each length and each kind of ill-formed byte.
  */
 #include "config.h"
 
@@ -20,7 +22,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <event2/buffer.h>
+
 #include "checkmain.h"
+#include "json.h"
 #include "util.h"
 
 #define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
@@ -288,6 +293,57 @@ START_TEST(test_parse_addr_table)
 }
 END_TEST
 
+struct quote_case {
+	const char	*in;
+	const char	*out;	/* the JSON string, quotes included */
+};
+
+static const struct quote_case quote_cases[] = {
+	{ "", "\"\"" },
+	{ "vm1", "\"vm1\"" },
+	{ "a\"b\\c", "\"a\\\"b\\\\c\"" },
+	{ "\001\n\037\177", "\"\\u0001\\u000a\\u001f\\u007f\"" },
+	/* Well-formed UTF-8 as it is: 2, 3 and 4 bytes, each bound. */
+	{ "caf\xc3\xa9", "\"caf\xc3\xa9\"" },
+	{ "\xc2\x80\xdf\xbf", "\"\xc2\x80\xdf\xbf\"" },
+	{ "\xe6\x97\xa5\xe0\xa0\x80\xed\x9f\xbf\xef\xbf\xbf",
+	    "\"\xe6\x97\xa5\xe0\xa0\x80\xed\x9f\xbf\xef\xbf\xbf\"" },
+	{ "\xf0\x90\x80\x80\xf4\x8f\xbf\xbf",
+	    "\"\xf0\x90\x80\x80\xf4\x8f\xbf\xbf\"" },
+	/* Each ill-formed byte is one U+FFFD. */
+	{ "\xe9t\xe9", "\"\\ufffdt\\ufffd\"" },		/* Latin-1 */
+	{ "\x80", "\"\\ufffd\"" },			/* lone continuation */
+	{ "\xc0\xaf", "\"\\ufffd\\ufffd\"" },		/* overlong */
+	{ "\xc1\xbf", "\"\\ufffd\\ufffd\"" },
+	{ "\xe0\x80\xaf", "\"\\ufffd\\ufffd\\ufffd\"" },
+	{ "\xf0\x80\x80\xaf", "\"\\ufffd\\ufffd\\ufffd\\ufffd\"" },
+	{ "\xed\xa0\x80", "\"\\ufffd\\ufffd\\ufffd\"" },	/* surrogate */
+	{ "\xf4\x90\x80\x80", "\"\\ufffd\\ufffd\\ufffd\\ufffd\"" },
+	{ "\xf5\xff\xfe", "\"\\ufffd\\ufffd\\ufffd\"" },
+	{ "\xc3", "\"\\ufffd\"" },			/* cut by the end */
+	{ "\xe6\x97", "\"\\ufffd\\ufffd\"" },
+	{ "\xe6\x97x", "\"\\ufffd\\ufffdx\"" },		/* cut by ASCII */
+	{ "\xf0\x90\x80\xc3\xa9",
+	    "\"\\ufffd\\ufffd\\ufffd\xc3\xa9\"" },
+};
+
+START_TEST(test_json_quote_table)
+{
+	struct evbuffer	*b;
+	size_t		 n;
+	char		*got;
+
+	ck_assert_ptr_nonnull(b = evbuffer_new());
+	json_quote(b, quote_cases[_i].in);
+	n = evbuffer_get_length(b);
+	got = (char *)evbuffer_pullup(b, -1);
+	ck_assert_msg(n == strlen(quote_cases[_i].out) &&
+	    memcmp(got, quote_cases[_i].out, n) == 0,
+	    "case %d: got %.*s", _i, (int)n, got);
+	evbuffer_free(b);
+}
+END_TEST
+
 Suite *
 test_suite(void)
 {
@@ -308,5 +364,8 @@ test_suite(void)
 	tcase_add_test(tc, test_now_ms);
 	tc = checkmain_tcase(s, "rlimit");
 	tcase_add_test(tc, test_raise_nofile);
+	tc = checkmain_tcase(s, "json_quote");
+	tcase_add_loop_test(tc, test_json_quote_table, 0,
+	    (int)NELEM(quote_cases));
 	return s;
 }
