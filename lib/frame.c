@@ -6,6 +6,7 @@
  */
 #include "config.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -68,25 +69,33 @@ static const struct {
 
 #define FRAME_NCAPS	(sizeof(frame_caps) / sizeof(frame_caps[0]))
 
-/* Words are split on spaces only; bytes past VIOS_CAPS_MAX are ignored. */
+/*
+ * Words are split on spaces only.  The first VIOS_CAPS_MAX bytes are read,
+ * and the one after them if there is one: a word the limit cuts ("fine"
+ * read as "fin") is not a name.
+ */
 int
 frame_caps_parse(const uint8_t *p, size_t n)
 {
 	const size_t	 mlen = sizeof(VIOS_CAPS_MAGIC) - 1;
-	size_t		 i, w, wlen, k;
+	size_t		 lim, i, w, wlen, k;
 	unsigned	 caps = 0;
+	bool		 cut;
 
-	if (n > VIOS_CAPS_MAX)
-		n = VIOS_CAPS_MAX;
-	if (n < mlen || memcmp(p, VIOS_CAPS_MAGIC, mlen) != 0)
+	lim = n > VIOS_CAPS_MAX ? VIOS_CAPS_MAX : n;
+	cut = n > VIOS_CAPS_MAX && p[VIOS_CAPS_MAX] != ' ';
+	if (lim < mlen || memcmp(p, VIOS_CAPS_MAGIC, mlen) != 0)
 		return -1;
-	if (n > mlen && p[mlen] != ' ')
+	if (lim > mlen && p[mlen] != ' ')
 		return -1;
-	for (i = mlen; i < n; i = w + wlen) {
-		while (i < n && p[i] == ' ')
+	for (i = mlen; i < lim; i = w + wlen) {
+		while (i < lim && p[i] == ' ')
 			i++;
-		for (w = i, wlen = 0; w + wlen < n && p[w + wlen] != ' '; wlen++)
+		for (w = i, wlen = 0; w + wlen < lim && p[w + wlen] != ' ';
+		    wlen++)
 			;
+		if (cut && w + wlen == lim)
+			break;
 		for (k = 0; k < FRAME_NCAPS; k++)
 			if (wlen == strlen(frame_caps[k].name) &&
 			    memcmp(p + w, frame_caps[k].name, wlen) == 0)

@@ -36,8 +36,11 @@ enum frame_parse frame_hdr_parse(const uint8_t *p, size_t n, struct frame_hdr *h
  * Capabilities.  frame_caps_parse() returns the VIOS_CAP_* bits named in a
  * SYN/SYNACK payload, or -1 when the payload is absent or does not start
  * with VIOS_CAPS_MAGIC (a peer without extensions).  Unknown names are
- * ignored.  frame_caps_format() writes the payload for caps into out and
- * returns its length (always <= VIOS_CAPS_MAX).
+ * ignored.  Names are read from the first VIOS_CAPS_MAX bytes; a caller
+ * that keeps only a prefix of a longer payload passes VIOS_CAPS_MAX + 1
+ * bytes, so that a name cut at the limit is seen to be cut and ignored.
+ * frame_caps_format() writes the payload for caps into out and returns
+ * its length (always <= VIOS_CAPS_MAX).
  */
 int		 frame_caps_parse(const uint8_t *p, size_t n);
 size_t		 frame_caps_format(unsigned caps, char out[VIOS_CAPS_MAX]);

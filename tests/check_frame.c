@@ -1172,6 +1172,75 @@ START_TEST(caps_parse_long)
 }
 END_TEST
 
+/*
+ * A name cut by the VIOS_CAPS_MAX limit is not granted.  The payload is
+ * VIOS_CAPS_MAGIC and spaces, with word at off and the bytes of after
+ * right behind it; n bytes in all.
+ */
+#define AFTER(s)	(s), sizeof(s) - 1	/* a literal, NULs included */
+
+static const struct {
+	const char	*what;
+	size_t		 off;
+	const char	*word;
+	const char	*after;
+	size_t		 alen;
+	size_t		 n;
+	int		 caps;
+} caps_cut_cases[] = {
+	{ "\"fine\" cut to \"fin\"", VIOS_CAPS_MAX - 3, "fine", AFTER(""),
+	  300, 0 },
+	{ "\"finx\" cut to \"fin\", one byte over", VIOS_CAPS_MAX - 3, "fin",
+	  AFTER("x"), VIOS_CAPS_MAX + 1, 0 },
+	{ "\"fin\" then NUL, not a space", VIOS_CAPS_MAX - 3, "fin",
+	  AFTER("\0"), 300, 0 },
+	{ "\"fin\" cut to \"fi\"", VIOS_CAPS_MAX - 2, "fin", AFTER(""), 300,
+	  0 },
+	{ "\"fin\" ends at the limit, then a space", VIOS_CAPS_MAX - 3, "fin",
+	  AFTER(" x"), 300, VIOS_CAP_FIN },
+	{ "\"fin\" ends at the limit, one space over", VIOS_CAPS_MAX - 3,
+	  "fin", AFTER(" "), VIOS_CAPS_MAX + 1, VIOS_CAP_FIN },
+	{ "\"fin\" ends the payload at the limit", VIOS_CAPS_MAX - 3, "fin",
+	  AFTER(""), VIOS_CAPS_MAX, VIOS_CAP_FIN },
+	{ "\"fin\" ends the payload one byte short", VIOS_CAPS_MAX - 4, "fin",
+	  AFTER(""), VIOS_CAPS_MAX - 1, VIOS_CAP_FIN },
+	{ "\"fine\" whole inside the limit", VIOS_CAPS_MAX - 5, "fine",
+	  AFTER(" "), 300, 0 },
+	{ "\"fin\" whole, cut \"x\" after it", VIOS_CAPS_MAX - 5, "fin",
+	  AFTER(" xx"), 300, VIOS_CAP_FIN },
+	{ "\"fin\" from the limit on", VIOS_CAPS_MAX, "fin", AFTER(""), 300,
+	  0 },
+	{ "\"fin\" past the limit", VIOS_CAPS_MAX + 1, "fin", AFTER(""), 300,
+	  0 },
+};
+
+/* Loop over caps_cut_cases[]. */
+START_TEST(caps_parse_cut)
+{
+	uint8_t		 p[300];
+	size_t		 wlen = strlen(caps_cut_cases[_i].word);
+	size_t		 off = caps_cut_cases[_i].off;
+	size_t		 n = caps_cut_cases[_i].n;
+	int		 r;
+
+	ck_assert_uint_le(off + wlen + caps_cut_cases[_i].alen, sizeof(p));
+	ck_assert_uint_le(n, sizeof(p));
+	memset(p, ' ', sizeof(p));
+	memcpy(p, VIOS_CAPS_MAGIC, 6);
+	memcpy(p + off, caps_cut_cases[_i].word, wlen);
+	memcpy(p + off + wlen, caps_cut_cases[_i].after,
+	    caps_cut_cases[_i].alen);
+	/* Past n is not the payload: reading it would find a cut word. */
+	memset(p + n, 'x', sizeof(p) - n);
+	r = frame_caps_parse(p, n);
+	ck_assert_msg(r == caps_cut_cases[_i].caps, "%s: %d, expected %d",
+	    caps_cut_cases[_i].what, r, caps_cut_cases[_i].caps);
+	/* A whole name earlier on counts whatever happens at the limit. */
+	memcpy(p, "VIOSX1 fin", 10);
+	ck_assert_int_eq(frame_caps_parse(p, n), VIOS_CAP_FIN);
+}
+END_TEST
+
 /* Hostile payloads of every length: a defined answer, never a crash. */
 START_TEST(caps_parse_random)
 {
@@ -1190,6 +1259,10 @@ START_TEST(caps_parse_random)
 			memcpy(p, VIOS_CAPS_MAGIC, 6);
 		r = frame_caps_parse(p, n);
 		ck_assert(r == -1 || r == 0 || r == (int)VIOS_CAP_FIN);
+		/* Nothing past the byte after the limit counts. */
+		if (n > VIOS_CAPS_MAX + 1)
+			ck_assert_int_eq(r,
+			    frame_caps_parse(p, VIOS_CAPS_MAX + 1));
 		ck_assert(r == -1 ||
 		    (n >= 6 && memcmp(p, VIOS_CAPS_MAGIC, 6) == 0));
 	}
@@ -1525,6 +1598,8 @@ test_suite(void)
 	add_loop(s, "caps_parse", caps_parse, 0, NELEM(caps_cases));
 	add(s, "caps_parse_empty", caps_parse_empty);
 	add(s, "caps_parse_long", caps_parse_long);
+	add_loop(s, "caps_parse_cut", caps_parse_cut, 0,
+	    NELEM(caps_cut_cases));
 	add(s, "caps_parse_random", caps_parse_random);
 	add(s, "caps_format", caps_format);
 	add(s, "caps_roundtrip", caps_roundtrip);
