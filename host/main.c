@@ -510,8 +510,17 @@ main(int argc, char *argv[])
 	if (ctx.status_path != NULL &&
 	    (ctx.status = status_new(ctx.base, ctx.status_path,
 	    host_status_fill, &ctx)) == NULL) {
-		log_error("status socket %s: %s", ctx.status_path,
-		    strerror(errno));
+		/*
+		 * Whoever ran us must see why, as for a missing guest_dir:
+		 * on stderr, which --syslog does not write to.
+		 */
+		const char	*why = errno == EADDRINUSE ?
+		    "another daemon is answering on it" : strerror(errno);
+
+		fprintf(stderr, "%s: status socket %s: %s\n", host_spec.prog,
+		    ctx.status_path, why);
+		if (ctx.opt.use_syslog)
+			log_error("status socket %s: %s", ctx.status_path, why);
 		return EXIT_FAILURE;
 	}
 	if ((ctx.root = rootwatch_new(ctx.base, ctx.dw, ctx.opt.dir,

@@ -104,19 +104,44 @@ status_error_cb(struct evconnlistener *l, void *arg)
 	log_warnx_rl("status: accept: %s", strerror(EVUTIL_SOCKET_ERROR()));
 }
 
-/* Remove a stale socket at path; anything but a socket is left alone. */
+/*
+ * Remove a stale socket at path: one nobody listens on (ECONNREFUSED).  A
+ * socket a daemon answers on is EADDRINUSE, so that a second daemon given
+ * the same path does not take the first one's socket away; anything but a
+ * socket is EEXIST.  Non-blocking, so a full backlog (EAGAIN) counts as
+ * answered rather than hanging the start.
+ */
 static int
-status_unlink_stale(const char *path)
+status_unlink_stale(const struct sockaddr_un *sun)
 {
 	struct stat	 sb;
+	int		 s, r, saved;
 
-	if (lstat(path, &sb) == -1)
+	if (lstat(sun->sun_path, &sb) == -1)
 		return errno == ENOENT ? 0 : -1;
 	if (!S_ISSOCK(sb.st_mode)) {
 		errno = EEXIST;
 		return -1;
 	}
-	return unlink(path);
+	if ((s = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    0)) == -1)
+		return -1;
+	r = connect(s, (const struct sockaddr *)sun, sizeof(*sun));
+	saved = errno;
+	close(s);
+	if (r == 0 || saved == EAGAIN || saved == EINPROGRESS) {
+		errno = EADDRINUSE;
+		return -1;
+	}
+	if (saved == ENOENT)		/* gone meanwhile */
+		return 0;
+	if (saved != ECONNREFUSED) {
+		errno = saved;
+		return -1;
+	}
+	if (unlink(sun->sun_path) == -1 && errno != ENOENT)
+		return -1;
+	return 0;
 }
 
 struct status *
@@ -135,7 +160,7 @@ status_new(struct event_base *base, const char *path, status_fill_cb fill,
 		return NULL;
 	}
 	strcpy(sun.sun_path, path);
-	if (status_unlink_stale(path) == -1)
+	if (status_unlink_stale(&sun) == -1)
 		return NULL;
 	if ((st = calloc(1, sizeof(*st))) == NULL)
 		return NULL;
@@ -147,7 +172,8 @@ status_new(struct event_base *base, const char *path, status_fill_cb fill,
 		free(st);
 		return NULL;
 	}
-	old = umask(007);
+	/* bind() creates the file 0777 & ~umask: 0660, a socket needs no x. */
+	old = umask(0117);
 	st->listener = evconnlistener_new_bind(base, status_accept_cb, st,
 	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, STATUS_BACKLOG,
 	    (struct sockaddr *)&sun, sizeof(sun));

@@ -16,8 +16,10 @@ struct status;
 typedef void (*status_fill_cb)(struct evbuffer *out, void *arg);
 
 /*
- * Listen on path (a stale socket there is replaced; anything else is an
- * error).  Returns NULL with errno set.
+ * Listen on path, a socket of mode 0660.  A stale socket there (nobody
+ * answers on it) is replaced; one a daemon answers on fails with
+ * EADDRINUSE, anything else there with EEXIST.  Returns NULL with errno
+ * set.
  */
 struct status	*status_new(struct event_base *base, const char *path,
 		    status_fill_cb fill, void *arg);

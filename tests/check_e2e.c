@@ -14,6 +14,7 @@
 
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include <linux/sockios.h>
@@ -22,6 +23,7 @@
 #include <arpa/inet.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -1168,6 +1170,27 @@ status_fetch(struct e2e *f, char *buf, size_t len)
 	buf[n] = '\0';
 }
 
+/* vios-proxy-status's table for the host, into buf; it must exit 0. */
+static void
+status_table(struct e2e *f, char *buf, size_t len)
+{
+	const char		*argv[] = { STATUS_PATH, f->status, NULL };
+	struct tl_spawn_opts	 o = { NULL, NULL, f->log, -1 };
+	ssize_t			 n;
+	pid_t			 pid;
+	int			 out, st;
+
+	o.stdout_fd = &out;
+	pid = tl_spawn_ex((char *const *)argv, &o);
+	ck_assert_int_gt(pid, 0);
+	n = tl_read_until_eof(out, buf, len - 1, TL_TIMEOUT_MS);
+	close(out);
+	TL_ASSERT_LOG(tl_waitpid_timeout(pid, TL_TIMEOUT_MS, &st) == 0, f->log);
+	ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	ck_assert_int_gt(n, 0);
+	buf[n] = '\0';
+}
+
 /* The JSON object of the channel whose "state" is state, copied to obj. */
 static int
 status_channel(const char *doc, const char *state, char *obj, size_t len)
@@ -1188,6 +1211,97 @@ status_channel(const char *doc, const char *state, char *obj, size_t len)
 	return 0;
 }
 
+/* A channel's counters, from the JSON or from a row of the table. */
+struct counters {
+	unsigned long long	 sessions;
+	unsigned long long	 errors;
+	unsigned long long	 to_tcp;	/* bytes_to_tcp, TO-SERVICE */
+	unsigned long long	 from_tcp;	/* bytes_from_tcp, FROM-SERVICE */
+	unsigned long long	 sess_to_tcp;	/* the current session's */
+	char			 state[32];
+};
+
+/* The number after "key": in the flat object obj..end; fails if absent. */
+static unsigned long long
+json_num(const char *obj, const char *end, const char *key)
+{
+	char		 k[64];
+	const char	*p;
+
+	snprintf(k, sizeof(k), "\"%s\":", key);
+	p = strstr(obj, k);
+	ck_assert_msg(p != NULL && p < end, "no %s in %.*s", k,
+	    (int)(end - obj), obj);
+	return strtoull(p + strlen(k), NULL, 10);
+}
+
+/* The counters of channel VM/chan in the status document doc. */
+static void
+status_counters(const char *doc, const char *chan, struct counters *c)
+{
+	char		 key[64];
+	const char	*obj, *end, *p;
+
+	snprintf(key, sizeof(key), "{\"name\":\"" VM "/%s\",", chan);
+	ck_assert_msg((obj = strstr(doc, key)) != NULL, "no %s in %s", key,
+	    doc);
+	/* port_json() objects are flat: the first '}' ends this one. */
+	ck_assert_ptr_nonnull(end = strchr(obj, '}'));
+	memset(c, 0, sizeof(*c));
+	c->sessions = json_num(obj, end, "sessions");
+	c->errors = json_num(obj, end, "errors");
+	c->to_tcp = json_num(obj, end, "bytes_to_tcp");
+	c->from_tcp = json_num(obj, end, "bytes_from_tcp");
+	c->sess_to_tcp = json_num(obj, end, "session_bytes_to_tcp");
+	ck_assert_ptr_nonnull(p = strstr(obj, "\"state\":\""));
+	p += strlen("\"state\":\"");
+	snprintf(c->state, sizeof(c->state), "%.*s", (int)strcspn(p, "\""), p);
+}
+
+/*
+ * The row of channel chan in vios-proxy-status's table: its nine columns
+ * (the header's), the session's tokens into tok.
+ */
+static void
+table_counters(const char *table, const char *chan, struct counters *c,
+    char *tok, size_t toklen)
+{
+	char		 guest[64], ch[64], link[32], session[64], line[256];
+	const char	*p, *nl;
+	int		 found = 0;
+
+	for (p = table; *p != '\0'; p = *nl != '\0' ? nl + 1 : nl) {
+		nl = p + strcspn(p, "\n");
+		snprintf(line, sizeof(line), "%.*s", (int)(nl - p), p);
+		memset(c, 0, sizeof(*c));
+		if (sscanf(line, "%63s %63s %31s %31s %63s %llu %llu %llu %llu",
+		    guest, ch, link, c->state, session, &c->sessions,
+		    &c->errors, &c->to_tcp, &c->from_tcp) == 9 &&
+		    strcmp(guest, VM) == 0 && strcmp(ch, chan) == 0) {
+			found = 1;
+			break;
+		}
+	}
+	ck_assert_msg(found, "no row of %s in\n%s", chan, table);
+	ck_assert_str_eq(link, "attached");
+	snprintf(tok, toklen, "%s", session);
+}
+
+/* Channel counters as the test expects them. */
+static void
+counters_check(const struct counters *got, const struct counters *want,
+    const char *what)
+{
+	ck_assert_msg(got->sessions == want->sessions &&
+	    got->errors == want->errors && got->to_tcp == want->to_tcp &&
+	    got->from_tcp == want->from_tcp && strcmp(got->state,
+	    want->state) == 0,
+	    "%s: sessions %llu errors %llu to %llu from %llu %s, want "
+	    "%llu %llu %llu %llu %s", what, got->sessions, got->errors,
+	    got->to_tcp, got->from_tcp, got->state, want->sessions,
+	    want->errors, want->to_tcp, want->from_tcp, want->state);
+}
+
 /* tl_wait_for() condition: the host reports no established session. */
 static int
 status_all_idle(void *arg)
@@ -1197,66 +1311,241 @@ status_all_idle(void *arg)
 
 	status_fetch(f, doc, sizeof(doc));
 	return strstr(doc, "established") == NULL &&
-	    strstr(doc, "\"errors\":0") != NULL;
+	    strstr(doc, "\"channel\":\"attached\"") != NULL &&
+	    strstr(doc, "\"channel\":\"detached\"") == NULL;
 }
 
-/* --status-socket: the JSON and vios-proxy-status against a live session. */
+/* A guest directory named in UTF-8 and one invalid byte. */
+#define ODD_GUEST	"g\xc3\xa4st\xff"
+#define ODD_GUEST_JSON	"\"name\":\"g\xc3\xa4st\\ufffd\",\"channels\":[]"
+#define ODD_GUEST_TABLE	"g\xc3\xa4st\xef\xbf\xbd"
+
+/* tl_wait_for() condition: the host lists ODD_GUEST. */
+static int
+status_has_odd_guest(void *arg)
+{
+	struct e2e	*f = arg;
+	static char	 doc[65536];
+
+	status_fetch(f, doc, sizeof(doc));
+	return strstr(doc, ODD_GUEST_JSON) != NULL;
+}
+
+#define STATUS_A	1000	/* bytes session a fetches ('D') */
+#define STATUS_B	3000	/* bytes session b has echoed ('E') */
+
+/* The one of two channels whose counters differ from base's, or -1. */
+static int
+status_grown(const char *doc, const char *const chans[2],
+    const struct counters base[2])
+{
+	struct counters	 c;
+	int		 i, grown = -1;
+
+	for (i = 0; i < 2; i++) {
+		status_counters(doc, chans[i], &c);
+		if (c.sessions != base[i].sessions) {
+			ck_assert_int_eq(grown, -1);
+			grown = i;
+		}
+	}
+	return grown;
+}
+
+/*
+ * --status-socket: the JSON and vios-proxy-status against known sessions
+ * on two channels.  a fetches STATUS_A bytes (13 sent) and ends cleanly; b
+ * has STATUS_B bytes echoed, then loses its channel: an error on the
+ * host.  The channels' counters must have grown by exactly those sessions,
+ * errors and bytes each way, in the JSON and in the table's columns.
+ */
 START_TEST(t_status)
 {
 	struct e2e		 f;
 	static char		 doc[65536], obj[2048], table[8192];
-	char			 want[128], gtok[16];
-	const char		*argv[] = { STATUS_PATH, f.status, NULL };
-	uint8_t			 buf[1000];
+	static uint8_t		 buf[STATUS_B], got_buf[STATUS_A];
+	uint8_t			 req[BULK_REQ_LEN];
+	char			 want[128], gtok[16], tok[64];
+	char			 odd[TMP_MAX_LEN + 32];
+	const char *const	 chans[2] = { "ch0", "ch1" };
+	struct counters		 base[2], got;
 	const char		*p;
-	ssize_t			 n;
-	int			 fd, out, st;
-	pid_t			 pid;
+	struct stat		 sb;
+	uint64_t		 n = STATUS_A, sum_to = 0, sum_from = 0;
+	uint64_t		 sum_err = 0;
+	uint32_t		 seed = 7;
+	int			 a, b, i, ia, ib;
 
-	e2e_start(&f, 2, NULL, tl_echo_server);
-	fd = client(&f, TL_TIMEOUT_MS);
-	tl_pattern(buf, sizeof(buf), 0, 7);
-	put(&f, fd, buf, sizeof(buf));
-	expect(&f, fd, buf, sizeof(buf), TL_TIMEOUT_MS);
+	e2e_start(&f, 2, NULL, bulk_service);
+	TL_ASSERT_LOG(tl_wait_for(status_all_idle, &f, TL_TIMEOUT_MS) == 0,
+	    f.log);
 
+	/* The socket: mode 0660, as documented; no x bit. */
+	ck_assert_int_eq(stat(f.status, &sb), 0);
+	ck_assert(S_ISSOCK(sb.st_mode));
+	ck_assert_uint_eq(sb.st_mode & 07777, 0660);
+
+	/* Before: e2e_start()'s one SMALL echo, somewhere, no error. */
 	status_fetch(&f, doc, sizeof(doc));
 	ck_assert_msg(strncmp(doc, "{\"daemon\":\"vios-proxy-host\"", 26) == 0,
 	    "%s", doc);
 	ck_assert_ptr_nonnull(strstr(doc, "\"guests\":[{\"name\":\"" VM "\""));
-	ck_assert_ptr_nonnull(strstr(doc, "\"name\":\"" VM "/ch1\""));
-	ck_assert_int_eq(status_channel(doc, "established", obj, sizeof(obj)),
-	    0);
-	ck_assert_ptr_null(strstr(strstr(doc, "established") + 1,
-	    "established"));
-	ck_assert_ptr_nonnull(strstr(obj, "\"fin\":true"));
-	ck_assert_ptr_nonnull(strstr(obj, "\"session_bytes_to_tcp\":1000,"));
-	ck_assert_ptr_nonnull(strstr(obj, "\"session_bytes_from_tcp\":1000,"));
-	ck_assert_ptr_nonnull(strstr(obj, "\"errors\":0,"));
-	ck_assert_ptr_nonnull(p = strstr(obj, "\"guest_token\":\""));
-	snprintf(gtok, sizeof(gtok), "%.8s", p + 15);
+	for (i = 0; i < 2; i++) {
+		status_counters(doc, chans[i], &base[i]);
+		ck_assert_str_eq(base[i].state, "idle");
+		sum_to += base[i].to_tcp;
+		sum_from += base[i].from_tcp;
+		sum_err += base[i].errors;
+	}
+	ck_assert_uint_eq(sum_to, SMALL);
+	ck_assert_uint_eq(sum_from, SMALL);
+	ck_assert_uint_eq(sum_err, 0);
 
-	/* The table shows the same session, by its guest token. */
-	struct tl_spawn_opts	 o = { NULL, &out, f.log, -1 };
-	pid = tl_spawn_ex((char *const *)argv, &o);
-	ck_assert_int_gt(pid, 0);
-	n = tl_read_until_eof(out, table, sizeof(table) - 1, TL_TIMEOUT_MS);
-	close(out);
-	ck_assert_int_eq(tl_waitpid_timeout(pid, TL_TIMEOUT_MS, &st), 0);
-	ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
-	ck_assert_int_gt(n, 0);
-	table[n] = '\0';
-	ck_assert_msg(strstr(table, "GUEST") != NULL, "%s", table);
-	snprintf(want, sizeof(want), "established %s/", gtok);
-	ck_assert_msg(strstr(table, want) != NULL, "%s lacks %s", table, want);
-
-	/* After the client leaves, the channel is idle with no tokens. */
-	close(fd);
+	/* a: BULK_REQ_LEN bytes to the service, STATUS_A back, both EOF. */
+	a = client(&f, TL_TIMEOUT_MS);
+	req[0] = BULK_DOWN;
+	memcpy(req + 1, &n, sizeof(n));
+	memcpy(req + 1 + sizeof(n), &seed, sizeof(seed));
+	put(&f, a, req, sizeof(req));
+	tl_pattern(got_buf, STATUS_A, 0, seed);
+	expect(&f, a, got_buf, STATUS_A, TL_TIMEOUT_MS);
+	TL_ASSERT_LOG(tl_read_until_eof(a, got_buf, sizeof(got_buf),
+	    TL_TIMEOUT_MS) == 0, f.log);
+	close(a);
 	TL_ASSERT_LOG(tl_wait_for(status_all_idle, &f, TL_TIMEOUT_MS) == 0,
 	    f.log);
 	status_fetch(&f, doc, sizeof(doc));
-	ck_assert_ptr_null(strstr(doc, "\"errors\":1"));
+	ck_assert_int_ge(ia = status_grown(doc, chans, base), 0);
+	base[ia].sessions++;
+	base[ia].to_tcp += BULK_REQ_LEN;
+	base[ia].from_tcp += STATUS_A;
+	for (i = 0; i < 2; i++) {
+		status_counters(doc, chans[i], &got);
+		counters_check(&got, &base[i], "json, a ended");
+	}
+
+	/* b: echoed, held open. */
+	b = client(&f, TL_TIMEOUT_MS);
+	tl_pattern(buf, STATUS_B, 0, 8);
+	buf[0] = 'E';
+	put(&f, b, buf, STATUS_B);
+	expect(&f, b, buf, STATUS_B, TL_TIMEOUT_MS);
+	status_fetch(&f, doc, sizeof(doc));
+	ck_assert_int_ge(ib = status_grown(doc, chans, base), 0);
+	base[ib].sessions++;
+	base[ib].to_tcp += STATUS_B;
+	base[ib].from_tcp += STATUS_B;
+	snprintf(base[ib].state, sizeof(base[ib].state), "established");
+	for (i = 0; i < 2; i++) {
+		status_counters(doc, chans[i], &got);
+		counters_check(&got, &base[i], "json, b established");
+	}
+	ck_assert_int_eq(status_channel(doc, "established", obj, sizeof(obj)),
+	    0);
+	snprintf(want, sizeof(want), "{\"name\":\"" VM "/%s\",", chans[ib]);
+	ck_assert_msg(strncmp(obj, want, strlen(want)) == 0, "%s", obj);
+	ck_assert_ptr_nonnull(strstr(obj, "\"fin\":true"));
+	ck_assert_ptr_nonnull(strstr(obj, "\"session_bytes_to_tcp\":3000,"));
+	ck_assert_ptr_nonnull(strstr(obj, "\"session_bytes_from_tcp\":3000,"));
+	ck_assert_ptr_nonnull(p = strstr(obj, "\"guest_token\":\""));
+	snprintf(gtok, sizeof(gtok), "%.8s", p + 15);
+
+	/* The table: its header, and the same counters, b by its tokens. */
+	status_table(&f, table, sizeof(table));
+	ck_assert_msg(strstr(table, "\nGUEST ") != NULL, "%s", table);
+	i = 0;
+	ck_assert_int_eq(sscanf(strstr(table, "\nGUEST ") + 1,
+	    "GUEST CHANNEL LINK STATE SESSION SESSIONS ERRORS TO-SERVICE "
+	    "FROM-SERVICE%n", &i), 0);
+	ck_assert_msg(i > 0, "%s", table);
+	for (i = 0; i < 2; i++) {
+		table_counters(table, chans[i], &got, tok, sizeof(tok));
+		counters_check(&got, &base[i], "table, b established");
+		snprintf(want, sizeof(want), "%s/", gtok);
+		if (i == ib)
+			ck_assert_msg(strncmp(tok, want, strlen(want)) == 0,
+			    "%s, not %s", tok, want);
+		else
+			ck_assert_str_eq(tok, "-");
+	}
+
+	/* b's channel drops from under it: an error on the host. */
+	snprintf(want, sizeof(want), "hup %s", chans[ib]);
+	standin_cmd(&f, want, "ok");
+	base[ib].errors++;
+	snprintf(base[ib].state, sizeof(base[ib].state), "idle");
+	close(b);
+	TL_ASSERT_LOG(tl_wait_for(status_all_idle, &f, TL_TIMEOUT_MS) == 0,
+	    f.log);
+
+	/* A guest named in UTF-8 and a stray byte: no channels, its name. */
+	snprintf(odd, sizeof(odd), "%s/%s", f.root, ODD_GUEST);
+	ck_assert_int_eq(mkdir(odd, 0755), 0);
+	TL_ASSERT_LOG(tl_wait_for(status_has_odd_guest, &f, TL_TIMEOUT_MS) ==
+	    0, f.log);
+
+	status_fetch(&f, doc, sizeof(doc));
+	status_table(&f, table, sizeof(table));
+	for (i = 0; i < 2; i++) {
+		status_counters(doc, chans[i], &got);
+		counters_check(&got, &base[i], "json, b ended");
+		table_counters(table, chans[i], &got, tok, sizeof(tok));
+		counters_check(&got, &base[i], "table, b ended");
+		ck_assert_str_eq(tok, "-");
+	}
+	ck_assert_msg(strstr(table, "\n" ODD_GUEST_TABLE " ") != NULL, "%s",
+	    table);
 	e2e_stop(&f);
 	ck_assert_int_eq(access(f.status, F_OK), -1);
+}
+END_TEST
+
+/*
+ * A second host given a live status socket leaves it alone: exit 1 with
+ * one line on stderr, --syslog or not, and the first one still answers.
+ * A stale socket (its daemon killed) is replaced.
+ */
+START_TEST(t_status_socket)
+{
+	struct e2e		 f;
+	static char		 doc[65536], err[4096];
+	char			 errlog[TMP_MAX_LEN + 16], want[64];
+	const char		*argv[] = { HOST_PATH, "--syslog", "--log-level",
+				    "error", "--status-socket", f.status,
+				    "--guest-dir", f.root, NULL };
+	struct tl_spawn_opts	 o = { NULL, NULL, errlog, -1 };
+	ssize_t			 n;
+	pid_t			 pid;
+	int			 fd, st;
+
+	e2e_start(&f, 1, NULL, tl_echo_server);
+	snprintf(errlog, sizeof(errlog), "%s/second.err", f.dir);
+	pid = tl_spawn_ex((char *const *)argv, &o);
+	ck_assert_int_gt(pid, 0);
+	TL_ASSERT_LOG(tl_waitpid_timeout(pid, TL_TIMEOUT_MS, &st) == 0, f.log);
+	ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 1);
+	ck_assert_int_ge(fd = open(errlog, O_RDONLY | O_CLOEXEC), 0);
+	n = read(fd, err, sizeof(err) - 1);
+	close(fd);
+	ck_assert_int_gt(n, 0);
+	err[n] = '\0';
+	ck_assert_msg(strchr(err, '\n') == err + n - 1 &&
+	    strstr(err, f.status) != NULL &&
+	    strstr(err, "another daemon") != NULL, "stderr: %s", err);
+
+	status_fetch(&f, doc, sizeof(doc));
+	snprintf(want, sizeof(want), "\"pid\":%ld,", (long)f.host);
+	ck_assert_msg(strstr(doc, want) != NULL, "%s lacks %s", doc, want);
+	echo_check(&f, 3, SMALL, TL_TIMEOUT_MS);
+
+	/* Killed, the host leaves its socket; the next one replaces it. */
+	daemon_kill(&f, &f.host);
+	ck_assert_int_eq(access(f.status, F_OK), 0);
+	host_start(&f);
+	status_fetch(&f, doc, sizeof(doc));
+	snprintf(want, sizeof(want), "\"pid\":%ld,", (long)f.host);
+	ck_assert_msg(strstr(doc, want) != NULL, "%s lacks %s", doc, want);
+	e2e_stop(&f);
 }
 END_TEST
 
@@ -1282,5 +1571,6 @@ test_suite(void)
 	tcase_add_test(checkmain_tcase(s, "sigterm"), t_sigterm);
 	tcase_add_test(checkmain_tcase(s, "sigterm_both"), t_sigterm_both);
 	tcase_add_test(checkmain_tcase(s, "status"), t_status);
+	tcase_add_test(checkmain_tcase(s, "status_socket"), t_status_socket);
 	return s;
 }
