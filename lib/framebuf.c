@@ -103,7 +103,7 @@ framebuf_reset(struct evbuffer *in)
 int
 framebuf_take_caps(struct evbuffer *in, const struct frame_hdr *h)
 {
-	uint8_t		 buf[VIOS_CAPS_MAX];
+	uint8_t		 buf[VIOS_CAPS_MAX + 1];	/* + 1: a name cut shows */
 	ev_ssize_t	 n;
 
 	if (h->len == 0)

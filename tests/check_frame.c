@@ -1378,6 +1378,32 @@ START_TEST(take_caps_long)
 }
 END_TEST
 
+/* A name cut by the VIOS_CAPS_MAX limit is not granted: "fine" != "fin". */
+START_TEST(take_caps_cut)
+{
+	uint8_t			 pl[VIOS_CAPS_MAX + 8];
+	struct evbuffer		*b = buf_new();
+	struct frame_hdr	 h;
+	size_t			 at = VIOS_CAPS_MAX - 3;
+
+	memset(pl, ' ', sizeof(pl));
+	memcpy(pl, "VIOSX1", 6);
+	memcpy(pl + at, "fine", 4);
+	ck_assert_int_eq(framebuf_put(b, VIOS_SYN, VEC_G, VEC_H, pl,
+	    sizeof(pl)), 0);
+	/* ... and one ending right at the limit is. */
+	memcpy(pl + at, "fin ", 4);
+	ck_assert_int_eq(framebuf_put(b, VIOS_SYN, VEC_G, VEC_H, pl,
+	    sizeof(pl)), 0);
+	ck_assert_int_eq(framebuf_next(b, &h, NULL), 1);
+	ck_assert_int_eq(framebuf_take_caps(b, &h), 0);
+	ck_assert_int_eq(framebuf_next(b, &h, NULL), 1);
+	ck_assert_int_eq(framebuf_take_caps(b, &h), VIOS_CAP_FIN);
+	ck_assert_uint_eq(evbuffer_get_length(b), 0);
+	evbuffer_free(b);
+}
+END_TEST
+
 /* --- encoder ------------------------------------------------------------- */
 
 START_TEST(put_preamble)
@@ -1605,6 +1631,7 @@ test_suite(void)
 	add(s, "caps_roundtrip", caps_roundtrip);
 	add_loop(s, "put_take_caps", put_take_caps, 0, 3);
 	add(s, "take_caps_long", take_caps_long);
+	add(s, "take_caps_cut", take_caps_cut);
 
 	add(s, "put_preamble", put_preamble);
 	add(s, "preamble_resyncs", preamble_resyncs);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * check_log.c: unit tests of lib/log.c.  Foreground output goes to a
- * tmpfile through log_set_output and the rate limiter's clock is driven
+ * tmpfile (or /dev/full, where errno must survive a failed write) through
+ * log_set_output and the rate limiter's clock is driven
  * through log_set_clock, so nothing sleeps.  Every test runs in its own
  * forked process, so the module's globals start at their defaults.
  */
