@@ -60,7 +60,7 @@ sandbox=
 [ "$(id -u)" = 0 ] && sandbox="-o APT::Sandbox::User=root"
 # shellcheck disable=SC2086
 (cd "$tmp" && apt-get download -qq $sandbox "$kpkg" $bbpkg) >&2 ||
-    die "apt-get download $kpkg $bbpkg failed"
+    die "apt-get download $kpkg${bbpkg:+ $bbpkg} failed"
 
 mkdir "$tmp/k" "$tmp/b"
 dpkg-deb --fsys-tarfile "$tmp"/linux-image-*.deb |
