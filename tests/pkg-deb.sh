@@ -96,10 +96,12 @@ done
 want_host="./usr/sbin/vios-proxy-host ./usr/bin/vios-proxy-status
 ./usr/share/man/man8/vios-proxy-host.8.gz ./usr/share/man/man1/vios-proxy-status.1.gz
 ./lib/systemd/system/vios-proxy-host@.service ./etc/vios-proxy/host.conf.example
-./usr/share/doc/vios-proxy-host/copyright ./usr/share/doc/vios-proxy-host/README.gz"
+./usr/share/doc/vios-proxy-host/copyright ./usr/share/doc/vios-proxy-host/README.gz
+./usr/share/doc/vios-proxy-host/protocol.md ./var/lib/vios-proxy/"
 want_guest="./usr/sbin/vios-proxy-guest ./usr/share/man/man8/vios-proxy-guest.8.gz
 ./lib/systemd/system/vios-proxy-guest.service ./lib/udev/rules.d/60-vios-proxy-guest.rules
-./etc/vios-proxy/guest.conf ./usr/share/doc/vios-proxy-guest/copyright"
+./etc/vios-proxy/guest.conf ./usr/share/doc/vios-proxy-guest/copyright
+./usr/share/doc/vios-proxy-guest/protocol.md"
 for p in host guest; do
 	deb=$work/src/vios-proxy-${p}_${version}_$arch.deb
 	list=$(dpkg-deb -c "$deb" | awk '{ print $6 }')
@@ -110,6 +112,19 @@ for p in host guest; do
 	done
 done
 say "both packages hold their programs, pages, units, udev rule and configuration"
+# Each daemon's page sends readers to its package's protocol.md (above).
+for p in host guest; do
+	page=$(dpkg-deb --fsys-tarfile "$work/src/vios-proxy-${p}_${version}_$arch.deb" |
+	    tar -xO "./usr/share/man/man8/vios-proxy-$p.8.gz" | gzip -dc)
+	printf '%s\n' "$page" | grep -F "/usr/share/doc/vios\\-proxy\\-$p" >/dev/null ||
+	    fail "vios-proxy-$p.8 does not name /usr/share/doc/vios-proxy-$p"
+done
+say "the daemons' pages name their package's documentation directory"
+# udev starts the guest unit only when a port appears: on a running guest
+# that was before the install, so the postinst must start it.
+dpkg-deb -I "$work/src/vios-proxy-guest_${version}_$arch.deb" postinst |
+    grep -F "_dh_action=start" >/dev/null ||
+    fail "the guest's postinst does not start vios-proxy-guest.service"
 # The packaged units name the packaged programs.
 dpkg-deb --fsys-tarfile "$work/src/vios-proxy-host_${version}_$arch.deb" |
     tar -xO ./lib/systemd/system/vios-proxy-host@.service |

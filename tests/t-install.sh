@@ -118,6 +118,18 @@ else
 	not_ok "installed man pages name $VIOS_SYSCONFDIR/vios-proxy" "not in:$bad"
 fi
 
+# Each page that sends readers to protocol.md names where it went.
+bad=
+for f in man8/vios-proxy-host.8 man8/vios-proxy-guest.8 man1/vios-proxy-status.1; do
+	grep -qxF ".I $VIOS_DOCDIR" "$root$VIOS_MANDIR/$f" || bad="$bad $f"
+done
+if [ -z "$bad" ] && [ -f "$root$VIOS_DOCDIR/protocol.md" ]; then
+	ok "installed man pages name $VIOS_DOCDIR, which holds protocol.md"
+else
+	not_ok "installed man pages name $VIOS_DOCDIR, which holds protocol.md" \
+	    "not in:$bad"
+fi
+
 if [ "$VIOS_UNITDIR" = no ]; then
 	echo "ok $((ntap += 1)) # SKIP configure chose no systemd unit directory"
 else
