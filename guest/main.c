@@ -775,6 +775,7 @@ main(int argc, char *argv[])
 	}
 	log_info("started: channels under %s, listening on %s port %u",
 	    ctx.opt.dir, ctx.listen_addr, ctx.opt.port);
+	log_started();
 
 	event_base_dispatch(ctx.base);
 

@@ -510,17 +510,9 @@ main(int argc, char *argv[])
 	if (ctx.status_path != NULL &&
 	    (ctx.status = status_new(ctx.base, ctx.status_path,
 	    host_status_fill, &ctx)) == NULL) {
-		/*
-		 * Whoever ran us must see why, as for a missing guest_dir:
-		 * on stderr, which --syslog does not write to.
-		 */
-		const char	*why = errno == EADDRINUSE ?
-		    "another daemon is answering on it" : strerror(errno);
-
-		fprintf(stderr, "%s: status socket %s: %s\n", host_spec.prog,
-		    ctx.status_path, why);
-		if (ctx.opt.use_syslog)
-			log_error("status socket %s: %s", ctx.status_path, why);
+		log_error("status socket %s: %s", ctx.status_path,
+		    errno == EADDRINUSE ? "another daemon is answering on it" :
+		    strerror(errno));
 		return EXIT_FAILURE;
 	}
 	if ((ctx.root = rootwatch_new(ctx.base, ctx.dw, ctx.opt.dir,
@@ -528,6 +520,7 @@ main(int argc, char *argv[])
 		fatal("cannot watch %s", ctx.opt.dir);
 	log_info("started: guests under %s, service %s port %u",
 	    ctx.opt.dir, ctx.service_addr, ctx.opt.port);
+	log_started();
 
 	event_base_dispatch(ctx.base);
 

@@ -59,6 +59,7 @@ static const struct {
 static char		 log_ident[LOG_IDENT_MAX] = "vios";
 static enum log_level	 log_cur_level = LOG_LVL_INFO;
 static bool		 log_to_syslog;
+static bool		 log_running;		/* log_started() called */
 static FILE		*log_out;		/* NULL: stderr */
 static uint64_t		(*log_clock)(void);	/* NULL: util_now_ms() */
 static struct log_rl_slot log_rl[LOG_RL_SLOTS];
@@ -80,6 +81,12 @@ log_init(const char *ident, enum log_level level, bool use_syslog)
 	if (log_to_syslog)
 		openlog(log_ident, LOG_PID | LOG_NDELAY, LOG_DAEMON);
 	errno = saved_errno;
+}
+
+void
+log_started(void)
+{
+	log_running = true;
 }
 
 void
@@ -175,6 +182,11 @@ log_write(enum log_level level, char *msg)
 
 	if (log_to_syslog) {
 		syslog(log_levels[level].prio, "%s", msg);
+		/* Why a daemon did not start belongs where it was started. */
+		if (!log_running && level <= LOG_LVL_ERROR) {
+			(void)fprintf(f, "%s: %s\n", log_ident, msg);
+			(void)fflush(f);
+		}
 		return;
 	}
 

@@ -34,6 +34,13 @@ enum log_level {
 
 /* Start logging as ident at level; to syslog when use_syslog, else stderr. */
 void	log_init(const char *ident, enum log_level level, bool use_syslog);
+/*
+ * Start-up is over: the daemon enters its event loop.  Until then, when
+ * logging to syslog, messages at ERROR and more severe also go to stderr
+ * as "ident: message", so that whoever started the daemon sees why it
+ * did not start.
+ */
+void	log_started(void);
 void	log_set_level(enum log_level level);
 enum log_level log_get_level(void);
 /* True when messages at level would be written (skip costly formatting). */

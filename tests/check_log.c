@@ -310,6 +310,26 @@ START_TEST(test_level_filter)
 }
 END_TEST
 
+/*
+ * With syslog, errors before log_started() also reach stderr (here the
+ * capture) as "ident: message": why a daemon did not start is seen where
+ * it was started.  Nothing else is, and nothing at all once it runs.
+ */
+START_TEST(test_syslog_startup)
+{
+	capture();
+	log_init("vios-test", LOG_LVL_INFO, true);
+	log_error("status socket /x: in use");
+	ck_assert_str_eq(take(), "vios-test: status socket /x: in use\n");
+	log_warnx("a warning");
+	log_info("started");
+	expect_nothing();
+	log_started();
+	log_error("a later error");
+	expect_nothing();
+}
+END_TEST
+
 START_TEST(test_rate_limit)
 {
 	capture();
@@ -510,6 +530,7 @@ test_suite(void)
 	tcase_add_test(tc, test_sanitize);
 	tcase_add_test(tc, test_truncate);
 	tc = checkmain_tcase(s, "rate_limit");
+	tcase_add_test(tc, test_syslog_startup);
 	tcase_add_test(tc, test_rate_limit);
 	tcase_add_test(tc, test_rate_limit_many);
 	tc = checkmain_tcase(s, "fatal");
