@@ -723,7 +723,7 @@ port_chan_state(const struct port *pt)
 	if (pt->shutting)
 		return "draining";
 	if (pt->down)
-		return "peer absent";
+		return "absent";
 	/* Not read: the session's TCP output (the service is slow) or the
 	 * channel output (the peer does not read) is full. */
 	return pt->paused ? "paused" : "attached";
