@@ -411,7 +411,7 @@ START_TEST(test_help)
 		"--port PORT", "(default: 5672)",
 		"--log-level LEVEL", "(default: INFO)",
 		"--match GLOB", "only use sockets whose name matches GLOB "
-		    "(default: every entry)",
+		    "(default: all but other agents' ports)",
 		"--syslog", "log to syslog instead of stderr",
 		"--rate N", "sessions per second, 1..100 (default: 10)",
 		"--once", "exit after the first session",
