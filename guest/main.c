@@ -210,10 +210,12 @@ waiter_timeout_cb(evutil_socket_t fd, short what, void *arg)
 }
 
 /*
- * A waiting client's socket is readable: it sent data, which stays unread
- * until it is paired, or it left (EOF, reset), which frees its place and
- * spares the host a session for nobody.  A client that half-closes
- * without a byte is taken as gone too.
+ * A waiting client's socket is readable.  EOF or an error before any
+ * byte: it left (one that half-closes without a byte is taken as gone
+ * too), which frees its place and spares the host a session for nobody.
+ * Bytes: they stay unread until it is paired, and it is watched no more;
+ * whether it later closes or only half-closes after its request cannot
+ * be told apart, so it keeps its place.
  */
 static void
 waiter_readable_cb(evutil_socket_t fd, short what, void *arg)
@@ -222,26 +224,29 @@ waiter_readable_cb(evutil_socket_t fd, short what, void *arg)
 	char		 c;
 	ssize_t		 n;
 
-	if ((n = recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT)) > 0)
-		return;
-	if (n == -1 && (errno == EAGAIN || errno == EINTR)) {
-		event_add(w->watch, NULL);
+	if ((n = recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT)) > 0) {
+		event_del(w->watch);
 		return;
 	}
+	if (n == -1 && (errno == EAGAIN || errno == EINTR))
+		return;
 	log_info("client left after waiting %llu ms for a channel",
 	    (unsigned long long)(util_now_ms() - w->since_ms));
 	waiter_free(w);
 }
 
-/* Hand bev to the first available channel; 0 when paired, -1 if none. */
+/*
+ * Hand bev, waiting since since_ms, to the first available channel; 0
+ * when paired, -1 if none.
+ */
 static int
-guest_pair(struct guest_ctx *ctx, struct bufferevent *bev)
+guest_pair(struct guest_ctx *ctx, struct bufferevent *bev, uint64_t since_ms)
 {
 	struct gchan	*gc;
 
 	TAILQ_FOREACH(gc, &ctx->chans, entry)
 		if (port_available(chan_port(gc->chan)) &&
-		    port_open(chan_port(gc->chan), bev) == 0)
+		    port_open(chan_port(gc->chan), bev, since_ms) == 0)
 			return 0;
 	return -1;
 }
@@ -252,7 +257,7 @@ guest_serve_waiters(struct guest_ctx *ctx)
 	struct waiter	*w;
 
 	while ((w = TAILQ_FIRST(&ctx->waiters)) != NULL) {
-		if (guest_pair(ctx, w->bev) == -1)
+		if (guest_pair(ctx, w->bev, w->since_ms) == -1)
 			return;
 		w->bev = NULL;	/* the port owns it now */
 		waiter_free(w);
@@ -285,8 +290,8 @@ guest_wait(struct guest_ctx *ctx, struct bufferevent *bev, uint64_t since_ms,
 	}
 	if ((w = calloc(1, sizeof(*w))) == NULL ||
 	    (w->timer = evtimer_new(ctx->base, waiter_timeout_cb, w)) == NULL ||
-	    (w->watch = event_new(ctx->base, bufferevent_getfd(bev), EV_READ,
-	    waiter_readable_cb, w)) == NULL) {
+	    (w->watch = event_new(ctx->base, bufferevent_getfd(bev),
+	    EV_READ | EV_PERSIST, waiter_readable_cb, w)) == NULL) {
 		log_warnx("out of memory queueing a client");
 		if (w != NULL && w->timer != NULL)
 			event_free(w->timer);
@@ -316,6 +321,7 @@ guest_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
 {
 	struct guest_ctx	*ctx = arg;
 	struct bufferevent	*bev;
+	uint64_t		 now = util_now_ms();
 
 	bev = bufferevent_socket_new(ctx->base, fd, BEV_OPT_CLOSE_ON_FREE);
 	if (bev == NULL) {
@@ -323,9 +329,9 @@ guest_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
 		evutil_closesocket(fd);
 		return;
 	}
-	if (TAILQ_EMPTY(&ctx->waiters) && guest_pair(ctx, bev) == 0)
+	if (TAILQ_EMPTY(&ctx->waiters) && guest_pair(ctx, bev, now) == 0)
 		return;
-	if (!guest_wait(ctx, bev, util_now_ms(), false))
+	if (!guest_wait(ctx, bev, now, false))
 		bufferevent_free(bev);
 }
 

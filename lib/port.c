@@ -413,7 +413,7 @@ port_chan_lost(struct port *pt)
 	if (s != NULL && pt->proto.state == PROTO_SYN_SENT &&
 	    pt->ops->requeue != NULL) {
 		client = s->bev;
-		since = s->start_ms;
+		since = s->since_ms;
 		bufferevent_setcb(client, NULL, NULL, NULL, NULL);
 		s->bev = NULL;
 	}
@@ -623,7 +623,7 @@ port_resume(struct port *pt)
 }
 
 int
-port_open(struct port *pt, struct bufferevent *client)
+port_open(struct port *pt, struct bufferevent *client, uint64_t since_ms)
 {
 	struct proto_in	 in = { .ev = PROTO_EV_OPEN, .caps = -1 };
 
@@ -632,6 +632,7 @@ port_open(struct port *pt, struct bufferevent *client)
 	if ((pt->sess = session_new(pt, client, false)) == NULL)
 		return -1;
 	pt->stats.sessions++;
+	pt->sess->since_ms = since_ms;
 	in.tok = token_new();
 	pt->sess->gtok = in.tok;
 	port_step(pt, &in, NULL, 0);

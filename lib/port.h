@@ -45,8 +45,8 @@ struct port_ops {
 	void			 (*drained)(struct port *pt, void *arg);
 	/*
 	 * Guest: the channel went away during a session's handshake, before
-	 * the client sent or was sent a byte.  Take the client back (its
-	 * session began at since_ms) to pair it again and return true, or
+	 * the client sent or was sent a byte.  Take the client back (since_ms
+	 * as given to port_open()) to pair it again and return true, or
 	 * return false to have it closed.  Unlike the others this one runs
 	 * inside port_detach() too: it must not touch any port.  NULL: close.
 	 */
@@ -80,8 +80,12 @@ void		 port_detach(struct port *pt, const char *reason);
 /* The channel's peer is back after port_ops.down: read again. */
 void		 port_resume(struct port *pt);
 
-/* Guest: start a session for an accepted client; takes bev.  0 or -1. */
-int		 port_open(struct port *pt, struct bufferevent *client);
+/*
+ * Guest: start a session for an accepted client, which has waited for a
+ * channel since since_ms; takes client.  0 or -1.
+ */
+int		 port_open(struct port *pt, struct bufferevent *client,
+		    uint64_t since_ms);
 
 /*
  * Exit: end the session (RESET to the peer), let the channel output drain,

@@ -32,6 +32,7 @@ struct session {
 	uint32_t		 gtok;		/* for log lines */
 	uint32_t		 htok;
 	uint64_t		 start_ms;
+	uint64_t		 since_ms;	/* guest: the client's wait began */
 	uint64_t		 to_tcp;
 	uint64_t		 from_tcp;
 	bool			 connecting;	/* host: service connect pending */

@@ -1375,6 +1375,49 @@ START_TEST(t_requeue_timeout)
 }
 END_TEST
 
+/*
+ * ... counted from its connect, not from its pairing: a client that
+ * waited in the queue first has only what is left of the timeout.
+ */
+START_TEST(t_requeue_waited)
+{
+	static const char *const opts[] = { "--wait-timeout", "2s", NULL };
+	struct gfix	 f;
+	struct hchan	*c;
+	uint32_t	 g;
+	int64_t		 t0;
+	int		 cl1, cl2, ms;
+
+	fix_init(&f);
+	c = hc_new(&f, "vios0");
+	fix_spawn(&f, opts);
+	hc_accept(&f, c, TL_TIMEOUT_MS);
+	cl1 = client(&f);
+	g = establish(&f, c, H1, true, true);
+	t0 = tl_now_ms();
+	cl2 = client(&f);
+	/* It waits 1.5 s of its 2 s in the queue... */
+	ck_assert_int_eq(tl_readable(cl2, 1500), 0);
+	host_send(&f, c, VIOS_RESET, g, H1, NULL);
+	expect_eof(&f, cl1, CLOSE_MS);
+	/* ... is paired, and its channel goes during the handshake. */
+	expect_syn(&f, c, false);
+	close(c->lfd);
+	c->lfd = -1;
+	hc_hangup(c);
+	expect_eof(&f, cl2, CLOSE_MS + 2000);
+	ms = (int)(tl_now_ms() - t0);
+	fprintf(stderr, "--wait-timeout 2s: requeued client closed %d ms after "
+	    "connecting\n", ms);
+	ck_assert_int_ge(ms, 2000 - EARLY_MS);
+	/* A fresh 2 s from the pairing would be 3.5 s. */
+	ck_assert_int_lt(ms, 3000);
+	close(cl1);
+	close(cl2);
+	fix_stop(&f);
+}
+END_TEST
+
 /* Frames read while idle are discarded unanswered, a partial one too. */
 START_TEST(t_stale_idle)
 {
@@ -1727,7 +1770,6 @@ END_TEST
 
 /* --- CPU while nothing happens ------------------------------------------- */
 
-/* A connected channel whose host never speaks: no CPU, nothing sent. */
 /*
  * A character-device port without its host reads EOF and polls HUP for as
  * long as the host stays away (VIRTIO-SERIAL.md).  A pty slave whose
@@ -1765,6 +1807,7 @@ START_TEST(t_host_absent_cpu)
 }
 END_TEST
 
+/* A connected channel whose host never speaks: no CPU, nothing sent. */
 START_TEST(t_idle_cpu_connected)
 {
 	struct gfix	 f;
@@ -1961,7 +2004,6 @@ START_TEST(t_sigterm_handshake)
 }
 END_TEST
 
-/* SIGUSR1: one line per channel and a summary; the daemon goes on. */
 /* The SIGUSR1 dump is written whatever --log-level filters out. */
 START_TEST(t_sigusr1_quiet)
 {
@@ -1988,6 +2030,7 @@ START_TEST(t_sigusr1_quiet)
 }
 END_TEST
 
+/* SIGUSR1: one line per channel and a summary; the daemon goes on. */
 START_TEST(t_sigusr1)
 {
 	struct gfix	 f;
@@ -2316,6 +2359,7 @@ test_suite(void)
 	tcase_add_test(checkmain_tcase(s, "requeue_other"), t_requeue_other);
 	tcase_add_test(checkmain_tcase(s, "requeue_timeout"),
 	    t_requeue_timeout);
+	tcase_add_test(checkmain_tcase(s, "requeue_waited"), t_requeue_waited);
 	tcase_add_test(checkmain_tcase(s, "stale_idle"), t_stale_idle);
 	tcase_add_test(checkmain_tcase(s, "ignores_files"), t_ignores_files);
 	tcase_add_test(checkmain_tcase(s, "match"), t_match);
