@@ -61,7 +61,12 @@ json_quote(struct evbuffer *out, const char *s)
 			evbuffer_add_printf(out, "\\u%04x", *p);
 		else if (*p < 0x80)
 			evbuffer_add(out, p, 1);
-		else if ((n = json_utf8_len(p)) > 0) {
+		else if (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) {
+			/* C1 controls (CSI is U+009B) escaped, like C0:
+			 * names reach terminals. */
+			evbuffer_add_printf(out, "\\u%04x", p[1]);
+			p++;
+		} else if ((n = json_utf8_len(p)) > 0) {
 			evbuffer_add(out, p, n);
 			p += n - 1;
 		} else

@@ -305,7 +305,9 @@ static const struct quote_case quote_cases[] = {
 	{ "\001\n\037\177", "\"\\u0001\\u000a\\u001f\\u007f\"" },
 	/* Well-formed UTF-8 as it is: 2, 3 and 4 bytes, each bound. */
 	{ "caf\xc3\xa9", "\"caf\xc3\xa9\"" },
-	{ "\xc2\x80\xdf\xbf", "\"\xc2\x80\xdf\xbf\"" },
+	{ "\xc2\xa0\xdf\xbf", "\"\xc2\xa0\xdf\xbf\"" },
+	/* C1 controls escaped, as C0: U+0080, U+009B (CSI), U+009F. */
+	{ "\xc2\x80\xc2\x9b\xc2\x9f", "\"\\u0080\\u009b\\u009f\"" },
 	{ "\xe6\x97\xa5\xe0\xa0\x80\xed\x9f\xbf\xef\xbf\xbf",
 	    "\"\xe6\x97\xa5\xe0\xa0\x80\xed\x9f\xbf\xef\xbf\xbf\"" },
 	{ "\xf0\x90\x80\x80\xf4\x8f\xbf\xbf",
