@@ -116,8 +116,7 @@ chan_close_fd(struct chan *c)
 static void
 chan_open_failed(struct chan *c, int err)
 {
-	c->open_fails++;
-	if (err == c->open_err) {
+	if (++c->open_fails > 1 && err == c->open_err) {
 		log_debug("%s: cannot open %s: %s (%lu attempts)", c->name,
 		    c->path, strerror(err), c->open_fails);
 		return;

@@ -1822,8 +1822,7 @@ START_TEST(t_stale_socket)
 	log_wait(&f, 0, "g1/ch1: cannot open", TL_TIMEOUT_MS);
 	log_wait(&f, 0, "(4 attempts)", TL_TIMEOUT_MS);
 	/* Each of the two channels said it once, then only counted. */
-	HOST_ASSERT(&f, log_count(f.log, 0, "cannot open") -
-	    log_count(f.log, 0, " attempts)") == 2);
+	HOST_ASSERT(&f, log_count(f.log, 0, "WARN: g1/ch") == 2);
 	HOST_ASSERT(&f, log_count(f.log, 0, "retrying with back-off") == 2);
 	standin_start(&f, 0, "g1", 2);
 	t0 = tl_now_ms();
@@ -1879,7 +1878,8 @@ START_TEST(t_sighup_retry)
 	ck_assert_int_eq(listen(lfd, 1), 0);
 	t0 = tl_now_ms();
 	ck_assert_int_eq(tl_kill(f.host, SIGHUP), 0);
-	HOST_ASSERT(&f, (fd = tl_accept(lfd, QUICK_MS)) >= 0);
+	/* Well before the natural retry, even if this noticed it late. */
+	HOST_ASSERT(&f, (fd = tl_accept(lfd, 1000)) >= 0);
 	fprintf(stderr, "# SIGHUP: closed channel connected after %lld ms\n",
 	    (long long)(tl_now_ms() - t0));
 	log_wait(&f, 0, "g1/ch0: open after 6 failed attempts", TL_TIMEOUT_MS);
