@@ -174,6 +174,19 @@ hc_accept(struct gfix *f, struct hchan *c, int timeout_ms)
 	tl_framer_init(&c->fr, c->fd);
 }
 
+/* The usual start: channel vios0, the daemon (opts) connected to it. */
+static struct hchan *
+fix_start(struct gfix *f, const char *const *opts)
+{
+	struct hchan	*c;
+
+	fix_init(f);
+	c = hc_new(f, "vios0");
+	fix_spawn(f, opts);
+	hc_accept(f, c, TL_TIMEOUT_MS);
+	return c;
+}
+
 static void
 hc_hangup(struct hchan *c)
 {
@@ -558,10 +571,7 @@ START_TEST(t_tokens_fresh)
 	uint32_t	 g1, g2;
 	int		 cl;
 
-	fix_init(&f);
-	c = hc_new(&f, "vios0");
-	fix_spawn(&f, NULL);
-	hc_accept(&f, c, TL_TIMEOUT_MS);
+	c = fix_start(&f, NULL);
 	cl = client(&f);
 	g1 = establish(&f, c, H1, true, true);
 	roundtrip(&f, c, cl, g1, H1);
@@ -625,10 +635,7 @@ START_TEST(t_preamble_syn)
 	size_t		 i;
 	int		 cl;
 
-	fix_init(&f);
-	c = hc_new(&f, "vios0");
-	fix_spawn(&f, NULL);
-	hc_accept(&f, c, TL_TIMEOUT_MS);
+	c = fix_start(&f, NULL);
 	cl = client(&f);
 	TL_ASSERT_LOG(tl_read_full(c->fd, raw, sizeof(raw), TL_TIMEOUT_MS) ==
 	    0, f.log);
@@ -667,10 +674,7 @@ START_TEST(t_handshake_data)
 	pid_t		 w;
 	int		 cl, st;
 
-	fix_init(&f);
-	c = hc_new(&f, "vios0");
-	fix_spawn(&f, NULL);
-	hc_accept(&f, c, TL_TIMEOUT_MS);
+	c = fix_start(&f, NULL);
 	cl = client(&f);
 	g = establish(&f, c, H1, true, true);
 	roundtrip(&f, c, cl, g, H1);
@@ -723,10 +727,7 @@ START_TEST(t_backpressure)
 	pid_t		 w;
 	int		 cl, st;
 
-	fix_init(&f);
-	c = hc_new(&f, "vios0");
-	fix_spawn(&f, NULL);
-	hc_accept(&f, c, TL_TIMEOUT_MS);
+	c = fix_start(&f, NULL);
 	cl = client_small(&f);
 	g = establish(&f, c, H1, true, true);
 	roundtrip(&f, c, cl, g, H1);
@@ -781,10 +782,7 @@ START_TEST(t_refused)
 	uint32_t	 g;
 	int		 cl, ms;
 
-	fix_init(&f);
-	c = hc_new(&f, "vios0");
-	fix_spawn(&f, NULL);
-	hc_accept(&f, c, TL_TIMEOUT_MS);
+	c = fix_start(&f, NULL);
 
 	/* A payload on RESET is read and ignored. */
 	cl = client(&f);
@@ -822,10 +820,7 @@ START_TEST(t_foreign_ignored)
 	uint32_t	 g, x;
 	int		 cl;
 
-	fix_init(&f);
-	c = hc_new(&f, "vios0");
-	fix_spawn(&f, NULL);
-	hc_accept(&f, c, TL_TIMEOUT_MS);
+	c = fix_start(&f, NULL);
 	cl = client(&f);
 	g = expect_syn(&f, c, true);
 	x = other_token(g, 0x01000000U);
@@ -858,10 +853,7 @@ START_TEST(t_foreign_reset_resend)
 	uint32_t	 g;
 	int		 cl;
 
-	fix_init(&f);
-	c = hc_new(&f, "vios0");
-	fix_spawn(&f, NULL);
-	hc_accept(&f, c, TL_TIMEOUT_MS);
+	c = fix_start(&f, NULL);
 	cl = client(&f);
 	g = expect_syn(&f, c, true);
 	host_send(&f, c, VIOS_RESET, other_token(g, 0x00100000U), H2, NULL);
@@ -885,10 +877,7 @@ START_TEST(t_busy_waits)
 	uint32_t	 g1, g2;
 	int		 cl1, cl2;
 
-	fix_init(&f);
-	c = hc_new(&f, "vios0");
-	fix_spawn(&f, NULL);
-	hc_accept(&f, c, TL_TIMEOUT_MS);
+	c = fix_start(&f, NULL);
 	cl1 = client(&f);
 	g1 = establish(&f, c, H1, true, true);
 	cl2 = client(&f);
@@ -919,10 +908,7 @@ START_TEST(t_waiters)
 	uint32_t	 g1, g2, g4;
 	int		 cl1, cl2, cl3, cl4;
 
-	fix_init(&f);
-	c = hc_new(&f, "vios0");
-	fix_spawn(&f, NULL);
-	hc_accept(&f, c, TL_TIMEOUT_MS);
+	c = fix_start(&f, NULL);
 	cl1 = client(&f);
 	g1 = establish(&f, c, H1, true, true);
 	cl2 = client(&f);
@@ -962,10 +948,7 @@ START_TEST(t_wait_timeout)
 	uint32_t	 g;
 	int		 cl1, cl2, ms;
 
-	fix_init(&f);
-	c = hc_new(&f, "vios0");
-	fix_spawn(&f, opts);
-	hc_accept(&f, c, TL_TIMEOUT_MS);
+	c = fix_start(&f, opts);
 	cl1 = client(&f);
 	g = establish(&f, c, H1, true, true);
 	cl2 = client(&f);
@@ -998,10 +981,7 @@ START_TEST(t_fin_half_close)
 	uint32_t	 g;
 	int		 cl;
 
-	fix_init(&f);
-	c = hc_new(&f, "vios0");
-	fix_spawn(&f, NULL);
-	hc_accept(&f, c, TL_TIMEOUT_MS);
+	c = fix_start(&f, NULL);
 	cl = client(&f);
 	g = establish(&f, c, H1, true, true);
 	put(&f, cl, "request", 7);
@@ -1033,10 +1013,7 @@ START_TEST(t_fin_host_first)
 	uint32_t	 g;
 	int		 cl;
 
-	fix_init(&f);
-	c = hc_new(&f, "vios0");
-	fix_spawn(&f, NULL);
-	hc_accept(&f, c, TL_TIMEOUT_MS);
+	c = fix_start(&f, NULL);
 	cl = client(&f);
 	g = establish(&f, c, H1, true, true);
 	host_send(&f, c, VIOS_DATA, g, H1, "banner");
@@ -1070,10 +1047,7 @@ START_TEST(t_fin_before_synack)
 	uint32_t	 g;
 	int		 cl;
 
-	fix_init(&f);
-	c = hc_new(&f, "vios0");
-	fix_spawn(&f, NULL);
-	hc_accept(&f, c, TL_TIMEOUT_MS);
+	c = fix_start(&f, NULL);
 	cl = client(&f);
 	put(&f, cl, "GET /", 5);
 	ck_assert_int_eq(shutdown(cl, SHUT_WR), 0);
@@ -1098,10 +1072,7 @@ START_TEST(t_no_fin_old_host)
 	uint32_t	 g;
 	int		 cl;
 
-	fix_init(&f);
-	c = hc_new(&f, "vios0");
-	fix_spawn(&f, NULL);
-	hc_accept(&f, c, TL_TIMEOUT_MS);
+	c = fix_start(&f, NULL);
 	cl = client(&f);
 	g = establish(&f, c, H1, true, false);
 	roundtrip(&f, c, cl, g, H1);
@@ -1140,10 +1111,7 @@ START_TEST(t_client_rst)
 	uint32_t	 g;
 	int		 cl;
 
-	fix_init(&f);
-	c = hc_new(&f, "vios0");
-	fix_spawn(&f, NULL);
-	hc_accept(&f, c, TL_TIMEOUT_MS);
+	c = fix_start(&f, NULL);
 	cl = client(&f);
 	g = establish(&f, c, H1, true, true);
 	roundtrip(&f, c, cl, g, H1);
@@ -1175,10 +1143,7 @@ START_TEST(t_client_rst_handshake)
 	uint32_t	 g;
 	int		 cl;
 
-	fix_init(&f);
-	c = hc_new(&f, "vios0");
-	fix_spawn(&f, NULL);
-	hc_accept(&f, c, TL_TIMEOUT_MS);
+	c = fix_start(&f, NULL);
 	cl = client(&f);
 	g = expect_syn(&f, c, true);
 	ck_assert_int_eq(setsockopt(cl, SOL_SOCKET, SO_LINGER, &lg,
@@ -1207,10 +1172,7 @@ START_TEST(t_established_errors)
 	uint32_t	 g;
 	int		 cl;
 
-	fix_init(&f);
-	c = hc_new(&f, "vios0");
-	fix_spawn(&f, NULL);
-	hc_accept(&f, c, TL_TIMEOUT_MS);
+	c = fix_start(&f, NULL);
 
 	/* A late RESET of another session does not end this one. */
 	cl = client(&f);
@@ -1254,10 +1216,7 @@ START_TEST(t_handshake_timeout)
 	int64_t		 t0;
 	int		 cl, ms;
 
-	fix_init(&f);
-	c = hc_new(&f, "vios0");
-	fix_spawn(&f, opts);
-	hc_accept(&f, c, TL_TIMEOUT_MS);
+	c = fix_start(&f, opts);
 	/* The timer starts after the connect: the lower bound is safe. */
 	t0 = tl_now_ms();
 	cl = client(&f);
@@ -1294,10 +1253,7 @@ START_TEST(t_requeue_same)
 	uint32_t	 g1, g2;
 	int		 cl;
 
-	fix_init(&f);
-	c = hc_new(&f, "vios0");
-	fix_spawn(&f, NULL);
-	hc_accept(&f, c, TL_TIMEOUT_MS);
+	c = fix_start(&f, NULL);
 	cl = client(&f);
 	g1 = expect_syn(&f, c, true);
 	hc_hangup(c);
@@ -1355,10 +1311,7 @@ START_TEST(t_requeue_timeout)
 	int64_t		 t0;
 	int		 cl, ms;
 
-	fix_init(&f);
-	c = hc_new(&f, "vios0");
-	fix_spawn(&f, opts);
-	hc_accept(&f, c, TL_TIMEOUT_MS);
+	c = fix_start(&f, opts);
 	t0 = tl_now_ms();
 	cl = client(&f);
 	expect_syn(&f, c, true);
@@ -1388,10 +1341,7 @@ START_TEST(t_requeue_waited)
 	int64_t		 t0;
 	int		 cl1, cl2, ms;
 
-	fix_init(&f);
-	c = hc_new(&f, "vios0");
-	fix_spawn(&f, opts);
-	hc_accept(&f, c, TL_TIMEOUT_MS);
+	c = fix_start(&f, opts);
 	cl1 = client(&f);
 	g = establish(&f, c, H1, true, true);
 	t0 = tl_now_ms();
@@ -1428,10 +1378,7 @@ START_TEST(t_stale_idle)
 	uint32_t	 g;
 	int		 cl;
 
-	fix_init(&f);
-	c = hc_new(&f, "vios0");
-	fix_spawn(&f, NULL);
-	hc_accept(&f, c, TL_TIMEOUT_MS);
+	c = fix_start(&f, NULL);
 	put(&f, c->fd, "garbage", 7);
 	host_send(&f, c, VIOS_DATA, 0x11111111U, H1, "stale");
 	host_send(&f, c, VIOS_SYNACK, 0x11111111U, H1, CAPS_FIN);
@@ -1634,10 +1581,7 @@ START_TEST(t_chan_removed)
 	uint32_t	 g;
 	int		 cl, ms;
 
-	fix_init(&f);
-	c = hc_new(&f, "vios0");
-	fix_spawn(&f, NULL);
-	hc_accept(&f, c, TL_TIMEOUT_MS);
+	c = fix_start(&f, NULL);
 	cl = client(&f);
 	g = establish(&f, c, H1, true, true);
 	roundtrip(&f, c, cl, g, H1);
@@ -1677,10 +1621,7 @@ START_TEST(t_late_remove)
 	uint32_t	 g;
 	int		 cl;
 
-	fix_init(&f);
-	c = hc_new(&f, "vios0");
-	fix_spawn(&f, NULL);
-	hc_accept(&f, c, TL_TIMEOUT_MS);
+	c = fix_start(&f, NULL);
 	cl = client(&f);
 	g = establish(&f, c, H1, true, true);
 	roundtrip(&f, c, cl, g, H1);
@@ -1708,10 +1649,7 @@ START_TEST(t_host_gone)
 	uint32_t	 g;
 	int		 cl;
 
-	fix_init(&f);
-	c = hc_new(&f, "vios0");
-	fix_spawn(&f, NULL);
-	hc_accept(&f, c, TL_TIMEOUT_MS);
+	c = fix_start(&f, NULL);
 	cl = client(&f);
 	g = establish(&f, c, H1, true, true);
 	roundtrip(&f, c, cl, g, H1);
@@ -1736,10 +1674,7 @@ START_TEST(t_hostdir_gone)
 	uint32_t	 g;
 	int		 cl;
 
-	fix_init(&f);
-	c = hc_new(&f, "vios0");
-	fix_spawn(&f, NULL);
-	hc_accept(&f, c, TL_TIMEOUT_MS);
+	c = fix_start(&f, NULL);
 	cl = client(&f);
 	g = establish(&f, c, H1, true, true);
 	roundtrip(&f, c, cl, g, H1);
@@ -1814,10 +1749,7 @@ START_TEST(t_idle_cpu_connected)
 	struct hchan	*c;
 	long		 cpu0, cpu1;
 
-	fix_init(&f);
-	c = hc_new(&f, "vios0");
-	fix_spawn(&f, NULL);
-	hc_accept(&f, c, TL_TIMEOUT_MS);
+	c = fix_start(&f, NULL);
 	wait_log(&f, "vios0: channel open");
 	ck_assert_int_ge(cpu0 = tl_proc_cpu_ms(f.pid), 0);
 	/* Waiting is the measurement; the channel must stay silent. */
@@ -1899,10 +1831,7 @@ START_TEST(t_emfile_pause)
 	uint32_t	 g1, g2;
 	int		 cl1, cl2, lowest;
 
-	fix_init(&f);
-	c = hc_new(&f, "vios0");
-	fix_spawn(&f, NULL);
-	hc_accept(&f, c, TL_TIMEOUT_MS);
+	c = fix_start(&f, NULL);
 	cl1 = client(&f);
 	g1 = establish(&f, c, H1, true, true);
 	ck_assert_int_gt(lowest = proc_lowest_free_fd(f.pid), 2);
@@ -1941,10 +1870,7 @@ START_TEST(t_sigterm)
 	uint32_t	 g;
 	int		 cl, st;
 
-	fix_init(&f);
-	c = hc_new(&f, "vios0");
-	fix_spawn(&f, NULL);
-	hc_accept(&f, c, TL_TIMEOUT_MS);
+	c = fix_start(&f, NULL);
 	cl = client(&f);
 	g = establish(&f, c, H1, true, true);
 	roundtrip(&f, c, cl, g, H1);
@@ -1974,10 +1900,7 @@ START_TEST(t_sigterm_handshake)
 	uint32_t	 g;
 	int		 cl1, cl2, st;
 
-	fix_init(&f);
-	c = hc_new(&f, "vios0");
-	fix_spawn(&f, NULL);
-	hc_accept(&f, c, TL_TIMEOUT_MS);
+	c = fix_start(&f, NULL);
 	cl1 = client(&f);
 	g = expect_syn(&f, c, true);
 	cl2 = client(&f);
@@ -2039,10 +1962,7 @@ START_TEST(t_sigusr1)
 	uint32_t	 g;
 	int		 cl, cl2;
 
-	fix_init(&f);
-	c = hc_new(&f, "vios0");
-	fix_spawn(&f, NULL);
-	hc_accept(&f, c, TL_TIMEOUT_MS);
+	c = fix_start(&f, NULL);
 	cl = client(&f);
 	g = establish(&f, c, H1, true, true);
 	cl2 = client(&f);
@@ -2309,10 +2229,7 @@ START_TEST(t_user)
 		ck_assert_ptr_nonnull(pw = getpwuid(geteuid()));
 	want = pw->pw_uid;
 	opts[1] = pw->pw_name;
-	fix_init(&f);
-	c = hc_new(&f, "vios0");
-	fix_spawn(&f, opts);
-	hc_accept(&f, c, TL_TIMEOUT_MS);
+	c = fix_start(&f, opts);
 	cl = client(&f);
 	g = establish(&f, c, H1, true, true);
 	roundtrip(&f, c, cl, g, H1);
