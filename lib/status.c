@@ -23,6 +23,7 @@
 
 #include "log.h"
 #include "status.h"
+#include "util.h"
 
 #define STATUS_CLIENTS	16	/* served at once */
 #define STATUS_WRITE_S	5	/* a client must read within this */
@@ -153,13 +154,8 @@ status_new(struct event_base *base, const char *path, status_fill_cb fill,
 	mode_t			 old;
 	int			 saved;
 
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	if (strlen(path) >= sizeof(sun.sun_path)) {
-		errno = ENAMETOOLONG;
+	if (util_sockaddr_un(&sun, path) == -1)
 		return NULL;
-	}
-	strcpy(sun.sun_path, path);
 	if (status_unlink_stale(&sun) == -1)
 		return NULL;
 	if ((st = calloc(1, sizeof(*st))) == NULL)

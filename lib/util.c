@@ -10,6 +10,7 @@
 #include <sys/resource.h>
 
 #include <sys/socket.h>
+#include <sys/un.h>
 
 #include <netinet/in.h>
 #include <arpa/inet.h>
@@ -189,6 +190,21 @@ util_parse_addr(const char *s, uint16_t port, struct sockaddr_storage *ss,
  * A relay forwards what it got at once: with Nagle, a reply written in two
  * pieces waits for the peer's delayed ACK (40 ms) before the second goes.
  */
+int
+util_sockaddr_un(struct sockaddr_un *sun, const char *path)
+{
+	size_t	 n = strlen(path);
+
+	memset(sun, 0, sizeof(*sun));
+	sun->sun_family = AF_UNIX;
+	if (n >= sizeof(sun->sun_path)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	memcpy(sun->sun_path, path, n);
+	return 0;
+}
+
 void
 util_tcp_nodelay(int fd)
 {

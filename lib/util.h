@@ -39,6 +39,10 @@ struct sockaddr_storage;
 int	util_parse_addr(const char *s, uint16_t port, struct sockaddr_storage *ss,
 	    unsigned *len, const char **errstr);
 
+/* *sun for the UNIX socket path: 0, or -1 (ENAMETOOLONG). */
+struct sockaddr_un;
+int	util_sockaddr_un(struct sockaddr_un *sun, const char *path);
+
 /* TCP_NODELAY on a TCP socket; other sockets are left alone. */
 void	util_tcp_nodelay(int fd);
 

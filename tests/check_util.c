@@ -11,6 +11,7 @@
 
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 
 #include <netinet/in.h>
 
@@ -346,6 +347,27 @@ START_TEST(test_json_quote_table)
 }
 END_TEST
 
+/* A path that fits with its NUL is taken whole; one byte more is not. */
+START_TEST(test_sockaddr_un)
+{
+	struct sockaddr_un	 sun;
+	char			 p[sizeof(sun.sun_path) + 1];
+
+	ck_assert_int_eq(util_sockaddr_un(&sun, "/run/x.sock"), 0);
+	ck_assert_int_eq(sun.sun_family, AF_UNIX);
+	ck_assert_str_eq(sun.sun_path, "/run/x.sock");
+	memset(p, 'a', sizeof(p));
+	p[sizeof(sun.sun_path) - 1] = '\0';
+	ck_assert_int_eq(util_sockaddr_un(&sun, p), 0);
+	ck_assert_uint_eq(strlen(sun.sun_path), sizeof(sun.sun_path) - 1);
+	p[sizeof(sun.sun_path) - 1] = 'a';
+	p[sizeof(sun.sun_path)] = '\0';
+	errno = 0;
+	ck_assert_int_eq(util_sockaddr_un(&sun, p), -1);
+	ck_assert_int_eq(errno, ENAMETOOLONG);
+}
+END_TEST
+
 Suite *
 test_suite(void)
 {
@@ -362,6 +384,8 @@ test_suite(void)
 	    (int)NELEM(addr_cases));
 	tc = checkmain_tcase(s, "fd");
 	tcase_add_test(tc, test_fd_flags);
+	tc = checkmain_tcase(s, "sockaddr_un");
+	tcase_add_test(tc, test_sockaddr_un);
 	tc = checkmain_tcase(s, "clock");
 	tcase_add_test(tc, test_now_ms);
 	tc = checkmain_tcase(s, "rlimit");
