@@ -47,15 +47,14 @@
 #define GUEST_ABSENT_MAX_MS	30000
 #define GUEST_EXPECTED_FDS	1024
 
+/* A channel's guest policy: its chan_arg(). */
 struct gchan {
 	struct guest_ctx	*ctx;
 	struct chan		*chan;
-	char			*name;
 	bool			 chardev;	/* virtio port, not a test socket */
 	bool			 absent;	/* host side not connected */
 	struct event		*absent_timer;
 	unsigned		 absent_ms;
-	TAILQ_ENTRY(gchan)	 entry;
 };
 
 struct waiter {
@@ -84,7 +83,7 @@ struct guest_ctx {
 	struct event		*serve;		/* runs guest_serve_waiters */
 	struct daemon		*daemon;
 	bool			 stopping;	/* SIGTERM: no client waits again */
-	TAILQ_HEAD(, gchan)	 chans;
+	struct chan_list	 chans;		/* chan_arg(): its gchan */
 	TAILQ_HEAD(, waiter)	 waiters;
 	int			 nwaiters;
 };
@@ -242,11 +241,11 @@ waiter_readable_cb(evutil_socket_t fd, short what, void *arg)
 static int
 guest_pair(struct guest_ctx *ctx, struct bufferevent *bev, uint64_t since_ms)
 {
-	struct gchan	*gc;
+	struct chan	*c;
 
-	TAILQ_FOREACH(gc, &ctx->chans, entry)
-		if (port_available(chan_port(gc->chan)) &&
-		    port_open(chan_port(gc->chan), bev, since_ms) == 0)
+	for (c = chan_list_first(&ctx->chans); c != NULL; c = chan_list_next(c))
+		if (port_available(chan_port(c)) &&
+		    port_open(chan_port(c), bev, since_ms) == 0)
 			return 0;
 	return -1;
 }
@@ -411,7 +410,8 @@ static void
 guest_host_gone(struct gchan *gc)
 {
 	if (!gc->absent)
-		log_info("%s: host side absent, waiting for it", gc->name);
+		log_info("%s: host side absent, waiting for it",
+		    chan_name(gc->chan));
 	gc->absent = true;
 	guest_async(chan_fd(gc->chan), true);
 	guest_absent_arm(gc);
@@ -430,7 +430,7 @@ guest_host_check(struct gchan *gc)
 			guest_absent_arm(gc);
 		return;
 	}
-	log_info("%s: host side connected", gc->name);
+	log_info("%s: host side connected", chan_name(gc->chan));
 	gc->absent = false;
 	gc->absent_ms = 0;
 	evtimer_del(gc->absent_timer);
@@ -444,14 +444,20 @@ guest_absent_timer_cb(evutil_socket_t fd, short what, void *arg)
 	guest_host_check(arg);
 }
 
+/* SIGIO, SIGHUP: is the host back on any port? */
+static void
+guest_host_check_all(struct guest_ctx *ctx)
+{
+	struct chan	*c;
+
+	for (c = chan_list_first(&ctx->chans); c != NULL; c = chan_list_next(c))
+		guest_host_check(chan_arg(c));
+}
+
 static void
 guest_sigio_cb(evutil_socket_t sig, short what, void *arg)
 {
-	struct guest_ctx	*ctx = arg;
-	struct gchan		*gc;
-
-	TAILQ_FOREACH(gc, &ctx->chans, entry)
-		guest_host_check(gc);
+	guest_host_check_all(arg);
 }
 
 static int
@@ -481,7 +487,8 @@ guest_chan_open(struct chan *c, void *arg, bool *present)
 		gc->absent = true;
 		guest_async(fd, true);
 		guest_absent_arm(gc);
-		log_info("%s: host side absent, waiting for it", gc->name);
+		log_info("%s: host side absent, waiting for it",
+		    chan_name(gc->chan));
 	}
 	return fd;
 }
@@ -504,7 +511,7 @@ guest_chan_down(struct chan *c, void *arg, int err)
 		guest_host_gone(gc);
 		return;
 	}
-	log_info("%s: channel lost: %s", gc->name,
+	log_info("%s: channel lost: %s", chan_name(gc->chan),
 	    err == 0 ? "closed by peer" : strerror(err));
 	chan_reopen(c, true);
 }
@@ -524,7 +531,7 @@ guest_chan_requeue(struct chan *c, void *arg, struct bufferevent *client,
 	if (ctx->stopping || !guest_wait(ctx, client, since_ms, true))
 		return false;
 	log_info("%s: channel gone during a handshake: its client waits for "
-	    "another", gc->name);
+	    "another", chan_name(gc->chan));
 	event_active(ctx->serve, 0, 0);
 	return true;
 }
@@ -545,25 +552,12 @@ static const struct chan_ops guest_chan_ops = {
 	.requeue = guest_chan_requeue,
 };
 
-static struct gchan *
-guest_chan_find(struct guest_ctx *ctx, const char *name)
-{
-	struct gchan	*gc;
-
-	TAILQ_FOREACH(gc, &ctx->chans, entry)
-		if (strcmp(gc->name, name) == 0)
-			return gc;
-	return NULL;
-}
-
 static void
 guest_chan_free(struct gchan *gc)
 {
-	TAILQ_REMOVE(&gc->ctx->chans, gc, entry);
 	chan_free(gc->chan);
 	if (gc->absent_timer != NULL)
 		event_free(gc->absent_timer);
-	free(gc->name);
 	free(gc);
 }
 
@@ -587,30 +581,22 @@ guest_chan_seen(struct guest_ctx *ctx, const char *name)
 	struct gchan	*gc;
 	char		 path[PATH_MAX];
 
-	if (!guest_chan_ok(ctx, name, path, sizeof(path)))
+	if (!guest_chan_ok(ctx, name, path, sizeof(path)) ||
+	    chan_list_known(&ctx->chans, name))
 		return;
-	if ((gc = guest_chan_find(ctx, name)) != NULL) {
-		if (!chan_open(gc->chan))
-			chan_reopen(gc->chan, false);
-		return;
-	}
 	if ((gc = calloc(1, sizeof(*gc))) == NULL ||
-	    (gc->name = strdup(name)) == NULL ||
 	    (gc->absent_timer = evtimer_new(ctx->base, guest_absent_timer_cb,
 	    gc)) == NULL ||
 	    (gc->chan = chan_new(ctx->base, name, path, &ctx->cfg,
 	    &guest_chan_ops, gc)) == NULL) {
 		log_warnx("%s: out of memory", name);
-		if (gc != NULL) {
-			if (gc->absent_timer != NULL)
-				event_free(gc->absent_timer);
-			free(gc->name);
-		}
+		if (gc != NULL && gc->absent_timer != NULL)
+			event_free(gc->absent_timer);
 		free(gc);
 		return;
 	}
 	gc->ctx = ctx;
-	TAILQ_INSERT_TAIL(&ctx->chans, gc, entry);
+	chan_list_add(&ctx->chans, gc->chan);
 	log_info("%s: channel found", name);
 	chan_reopen(gc->chan, false);
 }
@@ -618,17 +604,17 @@ guest_chan_seen(struct guest_ctx *ctx, const char *name)
 static void
 guest_drop_chans(struct guest_ctx *ctx)
 {
-	struct gchan	*gc;
+	struct chan	*c;
 
-	while ((gc = TAILQ_FIRST(&ctx->chans)) != NULL)
-		guest_chan_free(gc);
+	while ((c = chan_list_first(&ctx->chans)) != NULL)
+		guest_chan_free(chan_arg(c));
 }
 
 static void
 guest_root_cb(enum dirwatch_ev ev, const char *name, void *arg)
 {
 	struct guest_ctx	*ctx = arg;
-	struct gchan		*gc;
+	struct chan		*c;
 	char			 path[PATH_MAX];
 
 	switch (ev) {
@@ -639,9 +625,9 @@ guest_root_cb(enum dirwatch_ev ev, const char *name, void *arg)
 		/* A late event for an entry already replaced by a new one. */
 		if (guest_chan_ok(ctx, name, path, sizeof(path)))
 			break;
-		if ((gc = guest_chan_find(ctx, name)) != NULL) {
+		if ((c = chan_list_find(&ctx->chans, name)) != NULL) {
 			log_info("%s: channel removed", name);
-			guest_chan_free(gc);
+			guest_chan_free(chan_arg(c));
 		}
 		break;
 	case DIRWATCH_GONE:
@@ -655,43 +641,36 @@ static void
 guest_stop(void *arg)
 {
 	struct guest_ctx	*ctx = arg;
-	struct gchan		*gc;
 
 	ctx->stopping = true;
 	evconnlistener_disable(ctx->listener);
 	evtimer_del(ctx->accept_retry);
 	while (!TAILQ_EMPTY(&ctx->waiters))
 		waiter_free(TAILQ_FIRST(&ctx->waiters));
-	TAILQ_FOREACH(gc, &ctx->chans, entry)
-		if (chan_open(gc->chan))
-			daemon_stop_chan(ctx->daemon, gc->chan);
+	daemon_stop_chans(ctx->daemon, &ctx->chans);
 }
 
 static void
 guest_rescan(void *arg)
 {
 	struct guest_ctx	*ctx = arg;
-	struct gchan		*gc;
 
 	rootwatch_rescan(ctx->root);
-	TAILQ_FOREACH(gc, &ctx->chans, entry) {
-		if (!chan_open(gc->chan))
-			chan_reopen(gc->chan, false);
-		else
-			guest_host_check(gc);
-	}
+	chan_list_reopen(&ctx->chans);
+	guest_host_check_all(ctx);
 }
 
 static void
 guest_dump(void *arg, enum log_level level)
 {
 	struct guest_ctx	*ctx = arg;
-	struct gchan		*gc;
+	struct chan		*c;
 	int			 n = 0;
 
-	TAILQ_FOREACH(gc, &ctx->chans, entry) {
+	for (c = chan_list_first(&ctx->chans); c != NULL;
+	    c = chan_list_next(c)) {
 		n++;
-		port_dump(chan_port(gc->chan), level);
+		port_dump(chan_port(c), level);
 	}
 	log_msg(level, "%d channels under %s, %d clients waiting, listening "
 	    "on %s port %u", n, ctx->opt.dir, ctx->nwaiters, ctx->listen_addr,

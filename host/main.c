@@ -41,19 +41,12 @@
 /* Sizing hint for the descriptor-limit warning: 1000 guests x 4 channels. */
 #define HOST_EXPECTED_CHANS	4000
 
-struct hchan {
-	struct chan		*chan;
-	struct guest		*guest;
-	char			*name;
-	TAILQ_ENTRY(hchan)	 entry;
-};
-
 struct guest {
 	struct host_ctx		*ctx;
 	char			*name;
 	char			*path;
 	struct dirwatch_dir	*dir;
-	TAILQ_HEAD(, hchan)	 chans;
+	struct chan_list	 chans;		/* chan_arg(): this guest */
 	TAILQ_ENTRY(guest)	 entry;
 };
 
@@ -163,8 +156,8 @@ host_chan_open(struct chan *c, void *arg, bool *present)
 static struct bufferevent *
 host_chan_connect(struct chan *c, void *arg)
 {
-	struct hchan		*hc = arg;
-	struct host_ctx		*ctx = hc->guest->ctx;
+	struct guest		*g = arg;
+	struct host_ctx		*ctx = g->ctx;
 	struct bufferevent	*bev;
 
 	bev = bufferevent_socket_new(ctx->base, -1, BEV_OPT_CLOSE_ON_FREE);
@@ -182,9 +175,9 @@ host_chan_connect(struct chan *c, void *arg)
 static void
 host_chan_drained(struct chan *c, void *arg)
 {
-	struct hchan	*hc = arg;
+	struct guest	*g = arg;
 
-	daemon_chan_drained(hc->guest->ctx->daemon);
+	daemon_chan_drained(g->ctx->daemon);
 }
 
 static const struct chan_ops host_chan_ops = {
@@ -193,26 +186,6 @@ static const struct chan_ops host_chan_ops = {
 	.drained = host_chan_drained,
 	/* down: NULL, QEMU closed the socket: re-open with back-off. */
 };
-
-static struct hchan *
-host_chan_find(struct guest *g, const char *name)
-{
-	struct hchan	*hc;
-
-	TAILQ_FOREACH(hc, &g->chans, entry)
-		if (strcmp(hc->name, name) == 0)
-			return hc;
-	return NULL;
-}
-
-static void
-host_chan_free(struct hchan *hc)
-{
-	TAILQ_REMOVE(&hc->guest->chans, hc, entry);
-	chan_free(hc->chan);
-	free(hc->name);
-	free(hc);
-}
 
 /* Is name in g's directory a channel to claim?  path receives its path. */
 static bool
@@ -227,32 +200,21 @@ static void
 host_chan_seen(struct guest *g, const char *name)
 {
 	struct host_ctx	*ctx = g->ctx;
-	struct hchan	*hc;
+	struct chan	*c;
 	char		 path[PATH_MAX], label[PATH_MAX];
 
-	if (!host_chan_ok(g, name, path, sizeof(path)))
+	if (!host_chan_ok(g, name, path, sizeof(path)) ||
+	    chan_list_known(&g->chans, name))
 		return;
-	if ((hc = host_chan_find(g, name)) != NULL) {
-		/* QEMU re-created the socket: try it now. */
-		if (!chan_open(hc->chan))
-			chan_reopen(hc->chan, false);
-		return;
-	}
 	snprintf(label, sizeof(label), "%s/%s", g->name, name);
-	if ((hc = calloc(1, sizeof(*hc))) == NULL ||
-	    (hc->name = strdup(name)) == NULL ||
-	    (hc->chan = chan_new(ctx->base, label, path, &ctx->cfg,
-	    &host_chan_ops, hc)) == NULL) {
+	if ((c = chan_new(ctx->base, label, path, &ctx->cfg, &host_chan_ops,
+	    g)) == NULL) {
 		log_warnx("%s: out of memory", label);
-		if (hc != NULL)
-			free(hc->name);
-		free(hc);
 		return;
 	}
-	hc->guest = g;
-	TAILQ_INSERT_TAIL(&g->chans, hc, entry);
+	chan_list_add(&g->chans, c);
 	log_info("%s: channel found", label);
-	chan_reopen(hc->chan, false);
+	chan_reopen(c, false);
 }
 
 static void	host_guest_free(struct guest *);
@@ -262,7 +224,7 @@ host_guest_dir_cb(struct dirwatch_dir *d, enum dirwatch_ev ev,
     const char *name, void *arg)
 {
 	struct guest	*g = arg;
-	struct hchan	*hc;
+	struct chan	*c;
 	char		 path[PATH_MAX];
 
 	switch (ev) {
@@ -273,9 +235,9 @@ host_guest_dir_cb(struct dirwatch_dir *d, enum dirwatch_ev ev,
 		/* A late event for an entry already replaced by a new one. */
 		if (host_chan_ok(g, name, path, sizeof(path)))
 			break;
-		if ((hc = host_chan_find(g, name)) != NULL) {
-			log_info("%s/%s: channel removed", g->name, name);
-			host_chan_free(hc);
+		if ((c = chan_list_find(&g->chans, name)) != NULL) {
+			log_info("%s: channel removed", chan_name(c));
+			chan_free(c);
 		}
 		break;
 	case DIRWATCH_GONE:
@@ -300,10 +262,10 @@ host_guest_find(struct host_ctx *ctx, const char *name)
 static void
 host_guest_free(struct guest *g)
 {
-	struct hchan	*hc;
+	struct chan	*c;
 
-	while ((hc = TAILQ_FIRST(&g->chans)) != NULL)
-		host_chan_free(hc);
+	while ((c = chan_list_first(&g->chans)) != NULL)
+		chan_free(c);
 	if (g->dir != NULL)
 		dirwatch_remove(g->dir);
 	TAILQ_REMOVE(&g->ctx->guests, g, entry);
@@ -385,12 +347,9 @@ host_stop(void *arg)
 {
 	struct host_ctx	*ctx = arg;
 	struct guest	*g;
-	struct hchan	*hc;
 
 	TAILQ_FOREACH(g, &ctx->guests, entry)
-		TAILQ_FOREACH(hc, &g->chans, entry)
-			if (chan_open(hc->chan))
-				daemon_stop_chan(ctx->daemon, hc->chan);
+		daemon_stop_chans(ctx->daemon, &g->chans);
 }
 
 static void
@@ -398,14 +357,11 @@ host_rescan(void *arg)
 {
 	struct host_ctx	*ctx = arg;
 	struct guest	*g;
-	struct hchan	*hc;
 
 	rootwatch_rescan(ctx->root);
 	TAILQ_FOREACH(g, &ctx->guests, entry) {
 		dirwatch_rescan(g->dir);
-		TAILQ_FOREACH(hc, &g->chans, entry)
-			if (!chan_open(hc->chan))
-				chan_reopen(hc->chan, false);
+		chan_list_reopen(&g->chans);
 	}
 }
 
@@ -414,14 +370,15 @@ host_dump(void *arg, enum log_level level)
 {
 	struct host_ctx	*ctx = arg;
 	struct guest	*g;
-	struct hchan	*hc;
+	struct chan	*c;
 	int		 n = 0;
 
 	TAILQ_FOREACH(g, &ctx->guests, entry) {
 		n++;
 		log_msg(level, "guest %s: %s", g->name, g->path);
-		TAILQ_FOREACH(hc, &g->chans, entry)
-			port_dump(chan_port(hc->chan), level);
+		for (c = chan_list_first(&g->chans); c != NULL;
+		    c = chan_list_next(c))
+			port_dump(chan_port(c), level);
 	}
 	log_msg(level, "%d guests under %s, service %s port %u", n,
 	    ctx->opt.dir, ctx->service_addr, ctx->opt.port);
@@ -433,7 +390,7 @@ host_status_fill(struct evbuffer *out, void *arg)
 {
 	struct host_ctx	*ctx = arg;
 	struct guest	*g;
-	struct hchan	*hc;
+	struct chan	*c;
 	char		 service[128];
 	int		 gfirst = 1, cfirst;
 
@@ -454,11 +411,12 @@ host_status_fill(struct evbuffer *out, void *arg)
 		json_str(out, "name", g->name, 1);
 		evbuffer_add_printf(out, ",\"channels\":[");
 		cfirst = 1;
-		TAILQ_FOREACH(hc, &g->chans, entry) {
+		for (c = chan_list_first(&g->chans); c != NULL;
+		    c = chan_list_next(c)) {
 			if (!cfirst)
 				evbuffer_add(out, ",", 1);
 			cfirst = 0;
-			port_json(chan_port(hc->chan), out);
+			port_json(chan_port(c), out);
 		}
 		evbuffer_add(out, "]}", 2);
 	}

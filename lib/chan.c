@@ -5,6 +5,8 @@
  * back-off that doubles from VIOS_BACKOFF_MIN_MS to VIOS_BACKOFF_MAX_MS;
  * the owner cuts it short with chan_reopen(c, false) when inotify says the
  * path changed.  The chan owns its fd, its port and its retry timer.
+ * A daemon's discovery keeps its channels on a chan_list, named by their
+ * directory entries; chan_free() takes a channel off its list.
  */
 #include "config.h"
 
@@ -36,6 +38,9 @@ struct chan {
 	uint64_t		 opened_ms;	/* when the fd was last opened */
 	int			 open_err;	/* errno of the failing opens */
 	unsigned long		 open_fails;	/* opens failed in a row */
+	const char		*entry;		/* path's last part */
+	struct chan_list	*list;		/* NULL: on none */
+	TAILQ_ENTRY(chan)	 link;
 };
 
 static struct bufferevent *
@@ -180,6 +185,8 @@ chan_new(struct event_base *base, const char *name, const char *path,
 		chan_free(c);
 		return NULL;
 	}
+	c->entry = strrchr(c->path, '/') != NULL ? strrchr(c->path, '/') + 1 :
+	    c->path;
 	return c;
 }
 
@@ -188,6 +195,8 @@ chan_free(struct chan *c)
 {
 	if (c == NULL)
 		return;
+	if (c->list != NULL)
+		TAILQ_REMOVE(c->list, c, link);
 	if (c->port != NULL) {
 		chan_close_fd(c);
 		port_free(c->port);
@@ -245,13 +254,8 @@ chan_unix_connect(const char *path)
 	struct sockaddr_un	 sun;
 	int			 fd, saved;
 
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	if (strlen(path) >= sizeof(sun.sun_path)) {
-		errno = ENAMETOOLONG;
+	if (util_sockaddr_un(&sun, path) == -1)
 		return -1;
-	}
-	strcpy(sun.sun_path, path);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd == -1)
 		return -1;
@@ -341,4 +345,56 @@ chan_entry_type(const char *dir, const char *name, const char *match,
 	if ((follow ? stat(path, &st) : lstat(path, &st)) == -1)
 		return 0;
 	return st.st_mode & S_IFMT;
+}
+
+void
+chan_list_add(struct chan_list *list, struct chan *c)
+{
+	TAILQ_INSERT_TAIL(list, c, link);
+	c->list = list;
+}
+
+struct chan *
+chan_list_first(const struct chan_list *list)
+{
+	return TAILQ_FIRST(list);
+}
+
+struct chan *
+chan_list_next(const struct chan *c)
+{
+	return TAILQ_NEXT(c, link);
+}
+
+struct chan *
+chan_list_find(const struct chan_list *list, const char *entry)
+{
+	struct chan	*c;
+
+	TAILQ_FOREACH(c, list, link)
+		if (strcmp(c->entry, entry) == 0)
+			return c;
+	return NULL;
+}
+
+bool
+chan_list_known(const struct chan_list *list, const char *entry)
+{
+	struct chan	*c;
+
+	if ((c = chan_list_find(list, entry)) == NULL)
+		return false;
+	if (c->fd == -1)
+		chan_reopen(c, false);
+	return true;
+}
+
+void
+chan_list_reopen(const struct chan_list *list)
+{
+	struct chan	*c;
+
+	TAILQ_FOREACH(c, list, link)
+		if (c->fd == -1)
+			chan_reopen(c, false);
 }

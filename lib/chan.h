@@ -8,6 +8,7 @@
 #ifndef CHAN_H
 #define CHAN_H
 
+#include <sys/queue.h>
 #include <sys/types.h>
 
 #include <stdbool.h>
@@ -74,6 +75,24 @@ int		 chan_unix_connect(const char *path);
  */
 mode_t		 chan_entry_type(const char *dir, const char *name,
 		    const char *match, bool follow, char *path, size_t len);
+
+/*
+ * A daemon's channels, named by their directory entries (the last part of
+ * their paths).  chan_list_add() puts c on a list; chan_free() takes it
+ * off.  chan_list_known(): an entry (re)appeared; true when it is a known
+ * channel, which is then tried now if closed (QEMU re-created its
+ * socket).  chan_list_reopen(): every closed channel is tried now, not at
+ * its next back-off step (SIGHUP).
+ */
+TAILQ_HEAD(chan_list, chan);
+void		 chan_list_add(struct chan_list *list, struct chan *c);
+struct chan	*chan_list_first(const struct chan_list *list);
+struct chan	*chan_list_next(const struct chan *c);
+struct chan	*chan_list_find(const struct chan_list *list,
+		    const char *entry);
+bool		 chan_list_known(const struct chan_list *list,
+		    const char *entry);
+void		 chan_list_reopen(const struct chan_list *list);
 
 struct port	*chan_port(const struct chan *c);
 int		 chan_fd(const struct chan *c);

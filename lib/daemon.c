@@ -105,10 +105,16 @@ daemon_stop(struct daemon *d)
 }
 
 void
-daemon_stop_chan(struct daemon *d, struct chan *c)
+daemon_stop_chans(struct daemon *d, struct chan_list *list)
 {
-	d->draining++;
-	chan_shutdown(c);
+	struct chan	*c;
+
+	for (c = chan_list_first(list); c != NULL; c = chan_list_next(c)) {
+		if (!chan_open(c))
+			continue;
+		d->draining++;
+		chan_shutdown(c);
+	}
 }
 
 void

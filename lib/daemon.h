@@ -19,7 +19,7 @@
 #include "log.h"
 
 struct daemon_sigs {
-	/* SIGTERM, SIGINT: call daemon_stop_chan() for each open channel. */
+	/* SIGTERM, SIGINT: call daemon_stop_chans() for each channel list. */
 	void	(*stop)(void *arg);
 	void	(*rescan)(void *arg);	/* SIGHUP */
 	/* SIGUSR1: log the state at level, NOTICE or whatever less is
@@ -46,8 +46,11 @@ void		 daemon_setup(const char *ident, const struct cmdline_common *common,
 struct daemon	*daemon_new(struct event_base *base, const struct daemon_sigs *cbs);
 void		 daemon_free(struct daemon *d);
 
-/* From the stop callback: drain c and count it until chan_ops.drained. */
-void		 daemon_stop_chan(struct daemon *d, struct chan *c);
+/*
+ * From the stop callback: drain each open channel of list and count it
+ * until its chan_ops.drained.
+ */
+void		 daemon_stop_chans(struct daemon *d, struct chan_list *list);
 /* From chan_ops.drained: one channel less to wait for. */
 void		 daemon_chan_drained(struct daemon *d);
 bool		 daemon_stopping(const struct daemon *d);
