@@ -90,41 +90,48 @@ bevread_loop(struct evbuffer *in, int fd, size_t room, bool stop_short,
 	return 0;
 }
 
+/*
+ * room, cut to what fd holds when it says (FIONREAD: sockets; a virtio
+ * port answers ENOTTY), but at least least bytes.
+ */
+static size_t
+bevread_ready(int fd, size_t room, size_t least)
+{
+	int	 ready;
+
+	if (ioctl(fd, FIONREAD, &ready) == -1 || ready < 0)
+		return room;
+	if ((size_t)ready < least)
+		ready = (int)least;
+	return (size_t)ready < room ? (size_t)ready : room;
+}
+
 short
 bevread_more(struct bufferevent *bev, size_t room, int *err)
 {
-	int	 fd = bufferevent_getfd(bev), ready;
+	int	 fd = bufferevent_getfd(bev);
 
 	/*
-	 * A socket says how much it holds: nothing more is read (nor space
-	 * reserved) when libevent's own read took it all, the common case
-	 * for small messages; an EOF then waits for libevent's next read.
-	 * A virtio port does not (ENOTTY), and hands out one buffer of at
-	 * most a page per read however much is queued behind it: it is read
-	 * until EAGAIN.
+	 * Nothing more is read (nor space reserved) from a socket when
+	 * libevent's own read took it all, the common case for small
+	 * messages; an EOF then waits for libevent's next read.  A virtio
+	 * port hands out one buffer of at most a page per read however much
+	 * is queued behind it: it is read until EAGAIN.
 	 */
-	if (ioctl(fd, FIONREAD, &ready) == 0 && ready >= 0 &&
-	    (size_t)ready < room)
-		room = (size_t)ready;
-	return bevread_loop(bufferevent_get_input(bev), fd, room, false, err);
+	return bevread_loop(bufferevent_get_input(bev), fd,
+	    bevread_ready(fd, room, 0), false, err);
 }
 
 short
 bevread_fd(struct evbuffer *in, int fd, size_t room, bool sock, int *err)
 {
-	int	 ready;
-
 	/*
-	 * A socket says how much it holds: that much is reserved and read,
-	 * so a buffer is never much larger than its bytes.  Readable with
-	 * nothing held is an EOF or an error, which a 1-byte read tells.
+	 * What a socket holds is reserved and read, so a buffer is never
+	 * much larger than its bytes.  Readable with nothing held is an EOF
+	 * or an error, which a 1-byte read tells.
 	 */
-	if (sock && ioctl(fd, FIONREAD, &ready) == 0 && ready >= 0) {
-		if (ready == 0)
-			ready = 1;
-		if ((size_t)ready < room)
-			room = (size_t)ready;
-	}
+	if (sock)
+		room = bevread_ready(fd, room, 1);
 	return bevread_loop(in, fd, room, sock, err);
 }
 
