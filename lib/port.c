@@ -670,30 +670,6 @@ port_available(const struct port *pt)
 	    pt->sess == NULL && pt->proto.state == PROTO_IDLE;
 }
 
-bool
-port_attached(const struct port *pt)
-{
-	return pt->bev != NULL;
-}
-
-int
-port_fd(const struct port *pt)
-{
-	return pt->bev != NULL ? bufferevent_getfd(pt->bev) : -1;
-}
-
-const char *
-port_name(const struct port *pt)
-{
-	return pt->name;
-}
-
-enum proto_state
-port_state(const struct port *pt)
-{
-	return pt->proto.state;
-}
-
 const struct port_stats *
 port_stats(const struct port *pt)
 {

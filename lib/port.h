@@ -96,10 +96,6 @@ void		 port_shutdown(struct port *pt);
 
 /* True when attached, the peer present, and no session. */
 bool		 port_available(const struct port *pt);
-bool		 port_attached(const struct port *pt);
-int		 port_fd(const struct port *pt);
-const char	*port_name(const struct port *pt);
-enum proto_state port_state(const struct port *pt);
 const struct port_stats *port_stats(const struct port *pt);
 
 /* One log line at level: state, tokens, counters (SIGUSR1). */
