@@ -192,58 +192,27 @@ bulk_service(uint16_t *port)
 static void
 standin_start(struct e2e *f, int nchans, const char *opt)
 {
-	const char		*argv[6 + CHANS_MAX];
-	char			 names[CHANS_MAX][8];
-	struct tl_spawn_opts	 o = { &f->cmd_in, &f->cmd_out, f->log, -1 };
-	int			 i = 0, k;
-
 	ck_assert_int_le(nchans, CHANS_MAX);
-	argv[i++] = STANDIN_PATH;
-	argv[i++] = "--verbose";
-	if (opt != NULL)
-		argv[i++] = opt;
-	argv[i++] = f->root;
-	argv[i++] = VM;
-	for (k = 0; k < nchans; k++) {
-		snprintf(names[k], sizeof(names[k]), "ch%d", k);
-		argv[i++] = names[k];
-	}
-	argv[i] = NULL;
-	f->standin = tl_spawn_ex((char *const *)argv, &o);
-	ck_assert_int_gt(f->standin, 0);
-	TL_ASSERT_LOG(tl_wait_line(f->cmd_out, "ready", TL_TIMEOUT_MS, NULL,
-	    0) == 0, f->log);
+	f->standin = tl_standin(f->root, VM, nchans, opt, f->log, &f->cmd_in,
+	    &f->cmd_out);
+	TL_ASSERT_LOG(f->standin > 0, f->log);
 }
 
-/* Start a daemon at debug level, its stderr into the case's log. */
-static pid_t
-daemon_start(struct e2e *f, const char *prog, const char *diropt,
-    const char *dir, uint16_t port, const char *opt, const char *optarg)
-{
-	char			 num[8];
-	const char		*argv[] = { prog, diropt, dir, "--port", num,
-				    "--log-level", "debug", opt, optarg, NULL };
-	struct tl_spawn_opts	 o = { NULL, NULL, f->log, -1 };
-	pid_t			 pid;
-
-	snprintf(num, sizeof(num), "%u", (unsigned)port);
-	pid = tl_spawn_ex((char *const *)argv, &o);
-	TL_ASSERT_LOG(pid > 0, f->log);
-	return pid;
-}
-
+/* The daemons at debug level, their stderr into the case's log. */
 static void
 host_start(struct e2e *f)
 {
-	f->host = daemon_start(f, HOST_PATH, "--guest-dir", f->root,
-	    f->svc_port, "--status-socket", f->status);
+	f->host = tl_daemon(f->log, HOST_PATH, "--guest-dir", f->root,
+	    f->svc_port, "debug", "--status-socket", f->status);
+	TL_ASSERT_LOG(f->host > 0, f->log);
 }
 
 static void
 guest_start(struct e2e *f)
 {
-	f->guest = daemon_start(f, GUEST_PATH, "--host-dir", f->gdir, f->port,
-	    NULL, NULL);
+	f->guest = tl_daemon(f->log, GUEST_PATH, "--host-dir", f->gdir,
+	    f->port, "debug", NULL, NULL);
+	TL_ASSERT_LOG(f->guest > 0, f->log);
 }
 
 /*
@@ -276,12 +245,7 @@ daemon_stop(struct e2e *f, pid_t *pid)
 static void
 daemon_kill(struct e2e *f, pid_t *pid)
 {
-	int	 st;
-
-	TL_ASSERT_LOG(tl_kill(*pid, SIGKILL) == 0, f->log);
-	TL_ASSERT_LOG(tl_waitpid_timeout(*pid, TL_TIMEOUT_MS, &st) == 0,
-	    f->log);
-	TL_ASSERT_LOG(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL, f->log);
+	TL_ASSERT_LOG(tl_kill_reap(*pid) == 0, f->log);
 	*pid = -1;
 }
 

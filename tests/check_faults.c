@@ -112,28 +112,12 @@ now_ms_f(void)
 static pid_t
 standin_spawn(struct fx *f, const char *vm, int nchans, int *in, int *out)
 {
-	const char		*argv[6 + CHANS_MAX];
-	char			 names[CHANS_MAX][16];
-	struct tl_spawn_opts	 o = { in, out, f->log, -1 };
-	pid_t			 pid;
-	int			 i = 0, k;
+	pid_t	 pid;
 
 	ck_assert_int_le(nchans, CHANS_MAX);
-	argv[i++] = STANDIN_PATH;
-	argv[i++] = "--verbose";
-	if (f->si_opt != NULL && strcmp(vm, VM) == 0)
-		argv[i++] = f->si_opt;
-	argv[i++] = f->root;
-	argv[i++] = vm;
-	for (k = 0; k < nchans; k++) {
-		snprintf(names[k], sizeof(names[k]), "ch%d", k);
-		argv[i++] = names[k];
-	}
-	argv[i] = NULL;
-	pid = tl_spawn_ex((char *const *)argv, &o);
-	ck_assert_int_gt(pid, 0);
-	TL_ASSERT_LOG(tl_wait_line(*out, "ready", TL_TIMEOUT_MS, NULL, 0) ==
-	    0, f->log);
+	pid = tl_standin(f->root, vm, nchans, strcmp(vm, VM) == 0 ?
+	    f->si_opt : NULL, f->log, in, out);
+	TL_ASSERT_LOG(pid > 0, f->log);
 	return pid;
 }
 
@@ -143,46 +127,27 @@ standin_start(struct fx *f)
 	f->standin = standin_spawn(f, VM, f->nchans, &f->cmd_in, &f->cmd_out);
 }
 
-static pid_t
-daemon_start(struct fx *f, const char *prog, const char *diropt,
-    const char *dir, uint16_t port, const char *level)
-{
-	char			 num[8];
-	const char		*argv[] = { prog, diropt, dir, "--port", num,
-				    "--log-level", level, NULL };
-	struct tl_spawn_opts	 o = { NULL, NULL, f->log, -1 };
-	pid_t			 pid;
-
-	snprintf(num, sizeof(num), "%u", (unsigned)port);
-	pid = tl_spawn_ex((char *const *)argv, &o);
-	TL_ASSERT_LOG(pid > 0, f->log);
-	return pid;
-}
-
 static void
 host_start(struct fx *f)
 {
-	f->host = daemon_start(f, HOST_PATH, "--guest-dir", f->root,
-	    f->svc_port, f->host_level);
+	f->host = tl_daemon(f->log, HOST_PATH, "--guest-dir", f->root,
+	    f->svc_port, f->host_level, NULL, NULL);
+	TL_ASSERT_LOG(f->host > 0, f->log);
 }
 
 static void
 guest_start(struct fx *f)
 {
-	f->guest = daemon_start(f, GUEST_PATH, "--host-dir", f->gdir, f->port,
-	    "debug");
+	f->guest = tl_daemon(f->log, GUEST_PATH, "--host-dir", f->gdir,
+	    f->port, "debug", NULL, NULL);
+	TL_ASSERT_LOG(f->guest > 0, f->log);
 }
 
 /* SIGKILL pid and reap it (*pid becomes -1). */
 static void
 proc_kill(struct fx *f, pid_t *pid)
 {
-	int	 st;
-
-	TL_ASSERT_LOG(tl_kill(*pid, SIGKILL) == 0, f->log);
-	TL_ASSERT_LOG(tl_waitpid_timeout(*pid, TL_TIMEOUT_MS, &st) == 0,
-	    f->log);
-	TL_ASSERT_LOG(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL, f->log);
+	TL_ASSERT_LOG(tl_kill_reap(*pid) == 0, f->log);
 	*pid = -1;
 }
 

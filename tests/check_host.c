@@ -33,6 +33,7 @@
 #include "checkmain.h"
 #include "frame.h"
 #include "testlib.h"
+#include "util.h"
 #include "token.h"
 #include "vios.h"
 
@@ -293,31 +294,14 @@ svc_expect_eof(struct fix *f, int fd, int ms)
 static void
 standin_start(struct fix *f, int i, const char *guest, int nch)
 {
-	const char		*argv[5 + CH_MAX];
-	char			 names[CH_MAX][NAME_LEN];
-	struct tl_spawn_opts	 o = { NULL, NULL, NULL, -1 };
-	struct sin		*s = &f->si[i];
-	int			 n = 0, c;
+	struct sin	*s = &f->si[i];
 
 	ck_assert_int_lt(i, SI_MAX);
 	ck_assert_int_le(nch, CH_MAX);
 	ck_assert_int_eq(s->pid, -1);
-	o.stdin_fd = &s->in;
-	o.stdout_fd = &s->out;
-	o.errlog = f->silog;
-	argv[n++] = STANDIN_PATH;
-	argv[n++] = "--verbose";
-	argv[n++] = f->root;
-	argv[n++] = guest;
-	for (c = 0; c < nch; c++) {
-		snprintf(names[c], sizeof(names[c]), "ch%d", c);
-		argv[n++] = names[c];
-	}
-	argv[n] = NULL;
-	s->pid = tl_spawn_ex((char *const *)argv, &o);
-	ck_assert_int_gt(s->pid, 0);
-	TL_ASSERT_LOG(tl_wait_line(s->out, "ready", TL_TIMEOUT_MS, NULL, 0) ==
-	    0, f->silog);
+	s->pid = tl_standin(f->root, guest, nch, NULL, f->silog, &s->in,
+	    &s->out);
+	TL_ASSERT_LOG(s->pid > 0, f->silog);
 }
 
 /* End stand-in i with sig (SIGTERM removes its sockets, SIGKILL not). */
@@ -379,6 +363,23 @@ host_start(struct fix *f, const char *const *extra)
 	f->host = tl_spawn_ex((char *const *)argv, &o);
 	ck_assert_int_gt(f->host, 0);
 	log_wait(f, from, "started: guests under", TL_TIMEOUT_MS);
+}
+
+/*
+ * The usual start: a service (the echo service, or a listener the case
+ * accepts from), one stand-in for guest g1 with nch channels, the daemon
+ * with extra options.
+ */
+static void
+fix_start(struct fix *f, bool echo, int nch, const char *const *extra)
+{
+	fix_init(f);
+	if (echo)
+		fix_echo(f);
+	else
+		fix_listen(f);
+	standin_start(f, 0, "g1", nch);
+	host_start(f, extra);
 }
 
 /* The daemon has connected to GUEST/CHANNEL (label). */
@@ -560,6 +561,16 @@ gs_connect(struct gs *s, bool fin)
 	gs_send(s, VIOS_ACK, s->g, s->h, NULL, 0);
 }
 
+/* A scripted guest on guest/ch with a session (fin) established. */
+static struct gs *
+gs_session(struct fix *f, const char *guest, const char *ch)
+{
+	struct gs	*s = gs_open(f, guest, ch);
+
+	gs_connect(s, true);
+	return s;
+}
+
 /*
  * Read DATA(G, H) frames carrying exactly n bytes (none empty, none
  * overshooting), each within stall_ms; their FNV-1a into *hash.
@@ -684,10 +695,7 @@ START_TEST(t_echo)
 	uint32_t		 g, ht;
 	char			 buf[VIOS_CAPS_MAX];
 
-	fix_init(&f);
-	fix_echo(&f);
-	standin_start(&f, 0, "g1", 1);
-	host_start(&f, NULL);
+	fix_start(&f, true, 1, NULL);
 	s = gs_open(&f, "g1", "ch0");
 
 	/* With caps: SYNACK says "VIOSX1 fin"; FIN ends it both ways. */
@@ -775,10 +783,7 @@ upload(bool fin)
 	pid_t		 w;
 	int		 svc;
 
-	fix_init(&f);
-	fix_listen(&f);
-	standin_start(&f, 0, "g1", 1);
-	host_start(&f, NULL);
+	fix_start(&f, false, 1, NULL);
 	s = gs_open(&f, "g1", "ch0");
 	gs_connect(s, fin);
 	svc = svc_accept(&f);
@@ -837,10 +842,7 @@ download(bool fin)
 	pid_t			 w;
 	int			 svc;
 
-	fix_init(&f);
-	fix_listen(&f);
-	standin_start(&f, 0, "g1", 1);
-	host_start(&f, NULL);
+	fix_start(&f, false, 1, NULL);
 	s = gs_open(&f, "g1", "ch0");
 	gs_connect(s, fin);
 	svc = svc_accept(&f);
@@ -888,12 +890,8 @@ START_TEST(t_duplex)
 	int64_t		 t0, ms;
 	pid_t		 w;
 
-	fix_init(&f);
-	fix_echo(&f);
-	standin_start(&f, 0, "g1", 1);
-	host_start(&f, NULL);
-	s = gs_open(&f, "g1", "ch0");
-	gs_connect(s, true);
+	fix_start(&f, true, 1, NULL);
+	s = gs_session(&f, "g1", "ch0");
 	t0 = tl_now_ms();
 	ck_assert_int_gt(w = frame_writer(s->fd, s->g, s->h, DUPLEX_BYTES, 21,
 	    0), 0);
@@ -963,10 +961,7 @@ START_TEST(t_syn_supersedes)
 	uint32_t	 h1;
 	int		 svc1, svc2, svc3;
 
-	fix_init(&f);
-	fix_listen(&f);
-	standin_start(&f, 0, "g1", 1);
-	host_start(&f, NULL);
+	fix_start(&f, false, 1, NULL);
 	s = gs_open(&f, "g1", "ch0");
 
 	/* Established: relaying both ways. */
@@ -1040,10 +1035,7 @@ START_TEST(t_junk_before_syn)
 	uint8_t			*run, hdr[VIOS_HDR_LEN];
 	size_t			 runlen = 2 * VIOS_MAX_PAYLOAD;
 
-	fix_init(&f);
-	fix_echo(&f);
-	standin_start(&f, 0, "g1", 1);
-	host_start(&f, NULL);
+	fix_start(&f, true, 1, NULL);
 	s = gs_open(&f, "g1", "ch0");
 	ck_assert_ptr_nonnull(run = malloc(runlen));
 
@@ -1084,12 +1076,8 @@ START_TEST(t_zero_data)
 	struct gs	*s;
 	int		 i;
 
-	fix_init(&f);
-	fix_echo(&f);
-	standin_start(&f, 0, "g1", 1);
-	host_start(&f, NULL);
-	s = gs_open(&f, "g1", "ch0");
-	gs_connect(s, true);
+	fix_start(&f, true, 1, NULL);
+	s = gs_session(&f, "g1", "ch0");
 	for (i = 0; i < 5; i++)
 		gs_send(s, VIOS_DATA, s->g, s->h, NULL, 0);
 	/* The next frame must be the echo, not a RESET. */
@@ -1119,10 +1107,7 @@ START_TEST(t_half_close)
 	uint64_t	 hash;
 	int		 svc;
 
-	fix_init(&f);
-	fix_listen(&f);
-	standin_start(&f, 0, "g1", 1);
-	host_start(&f, NULL);
+	fix_start(&f, false, 1, NULL);
 	s = gs_open(&f, "g1", "ch0");
 
 	/* The service closes first. */
@@ -1186,8 +1171,7 @@ START_TEST(t_small_frames)
 	    sizeof(rcvbuf)), 0);
 	standin_start(&f, 0, "g1", 1);
 	host_start(&f, NULL);
-	s = gs_open(&f, "g1", "ch0");
-	gs_connect(s, true);
+	s = gs_session(&f, "g1", "ch0");
 	svc = svc_accept(&f);
 	from = log_size(f.log);
 	ck_assert_int_gt(w = tl_fork(&s->fd, 1), -1);
@@ -1231,8 +1215,7 @@ START_TEST(t_reset_drains)
 	    sizeof(small)), 0);
 	standin_start(&f, 0, "g1", 1);
 	host_start(&f, NULL);
-	s = gs_open(&f, "g1", "ch0");
-	gs_connect(s, true);
+	s = gs_session(&f, "g1", "ch0");
 	svc1 = svc_accept(&f);
 	gs_send_data(s, len, 55);
 	gs_send(s, VIOS_RESET, s->g, s->h, NULL, 0);
@@ -1264,12 +1247,8 @@ START_TEST(t_host_restart)
 	uint32_t	 g, h;
 	int		 svc, st;
 
-	fix_init(&f);
-	fix_listen(&f);
-	standin_start(&f, 0, "g1", 1);
-	host_start(&f, NULL);
-	s = gs_open(&f, "g1", "ch0");
-	gs_connect(s, true);
+	fix_start(&f, false, 1, NULL);
+	s = gs_session(&f, "g1", "ch0");
 	svc = svc_accept(&f);
 	gs_send(s, VIOS_DATA, s->g, s->h, "a", 1);
 	HOST_ASSERT(&f, tl_read_full(svc, buf, 1, TL_TIMEOUT_MS) == 0);
@@ -1310,12 +1289,8 @@ START_TEST(t_qemu_hangup)
 	off_t		 from;
 	int		 svc;
 
-	fix_init(&f);
-	fix_listen(&f);
-	standin_start(&f, 0, "g1", 1);
-	host_start(&f, NULL);
-	s = gs_open(&f, "g1", "ch0");
-	gs_connect(s, true);
+	fix_start(&f, false, 1, NULL);
+	s = gs_session(&f, "g1", "ch0");
 	svc = svc_accept(&f);
 	from = log_size(f.log);
 	standin_cmd(&f, 0, "hup ch0");
@@ -1451,8 +1426,7 @@ START_TEST(t_match)
 	host_wait_open(&f, "g1/ch0");
 	standin_cmd(&f, 0, "add ch2");
 	host_wait_open(&f, "g1/ch2");
-	s = gs_open(&f, "g1", "ch2");
-	gs_connect(s, true);
+	s = gs_session(&f, "g1", "ch2");
 	gs_echo(s, 100, 65);
 	from = log_size(f.log);
 	ck_assert_int_eq(tl_kill(f.host, SIGHUP), 0);
@@ -1487,8 +1461,7 @@ START_TEST(t_default_match)
 	standin_cmd(&f, 0, "add com.redhat.spice.0");
 	host_start(&f, NULL);
 	host_wait_open(&f, "g1/ch0");
-	s = gs_open(&f, "g1", "ch0");
-	gs_connect(s, true);
+	s = gs_session(&f, "g1", "ch0");
 	gs_echo(s, 100, 65);
 	from = log_size(f.log);
 	ck_assert_int_eq(tl_kill(f.host, SIGUSR1), 0);
@@ -1528,8 +1501,7 @@ START_TEST(t_service_addr6)
 	standin_start(&f, 0, "g1", 1);
 	host_start(&f, extra);
 	log_wait(&f, 0, "service ::1 port", TL_TIMEOUT_MS);
-	s = gs_open(&f, "g1", "ch0");
-	gs_connect(s, true);
+	s = gs_session(&f, "g1", "ch0");
 	svc = svc_accept(&f);
 	gs_echo_svc(s, svc, "over IPv6", 9);
 	close(svc);
@@ -1557,10 +1529,7 @@ START_TEST(t_foreign_tokens)
 		{ 'Z', 0, 0 },
 	};
 
-	fix_init(&f);
-	fix_listen(&f);
-	standin_start(&f, 0, "g1", 1);
-	host_start(&f, NULL);
+	fix_start(&f, false, 1, NULL);
 	s = gs_open(&f, "g1", "ch0");
 	for (i = 0; i < (int)(sizeof(bad) / sizeof(bad[0])); i++) {
 		gs_connect(s, true);
@@ -1590,12 +1559,8 @@ START_TEST(t_late_reset)
 	struct gs	*s;
 	uint32_t	 g1, h1;
 
-	fix_init(&f);
-	fix_echo(&f);
-	standin_start(&f, 0, "g1", 1);
-	host_start(&f, NULL);
-	s = gs_open(&f, "g1", "ch0");
-	gs_connect(s, true);
+	fix_start(&f, true, 1, NULL);
+	s = gs_session(&f, "g1", "ch0");
 	g1 = s->g;
 	h1 = s->h;
 	gs_send(s, VIOS_RESET, g1, h1, NULL, 0);
@@ -1630,10 +1595,7 @@ START_TEST(t_no_ack)
 	int64_t		 t0, ms;
 	int		 svc;
 
-	fix_init(&f);
-	fix_listen(&f);
-	standin_start(&f, 0, "g1", 1);
-	host_start(&f, extra);
+	fix_start(&f, false, 1, extra);
 	s = gs_open(&f, "g1", "ch0");
 	t0 = tl_now_ms();		/* the timer starts after this */
 	gs_syn(s, CAPS_FIN, CAPS_FIN);
@@ -1715,10 +1677,7 @@ START_TEST(t_hotplug)
 	off_t		 from;
 	int		 n0;
 
-	fix_init(&f);
-	fix_echo(&f);
-	standin_start(&f, 0, "g1", 1);
-	host_start(&f, NULL);
+	fix_start(&f, true, 1, NULL);
 	host_wait_open(&f, "g1/ch0");
 	n0 = tl_proc_nfds(f.host);
 	ck_assert_int_gt(n0, 0);
@@ -1753,8 +1712,7 @@ START_TEST(t_hotplug)
 	host_wait_nfds(&f, n0, QUICK_MS);
 
 	/* The guest that stayed is unharmed. */
-	s = gs_open(&f, "g1", "ch0");
-	gs_connect(s, true);
+	s = gs_session(&f, "g1", "ch0");
 	gs_echo(s, 1000, 62);
 	fix_done(&f);
 }
@@ -1771,12 +1729,8 @@ START_TEST(t_root_gone)
 	int64_t		 t0, ms;
 	int		 svc;
 
-	fix_init(&f);
-	fix_listen(&f);
-	standin_start(&f, 0, "g1", 1);
-	host_start(&f, NULL);
-	s = gs_open(&f, "g1", "ch0");
-	gs_connect(s, true);
+	fix_start(&f, false, 1, NULL);
+	s = gs_session(&f, "g1", "ch0");
 	svc = svc_accept(&f);
 	ck_assert_int_eq(tl_rmtree(f.root), 0);
 	svc_expect_eof(&f, svc, TL_TIMEOUT_MS);
@@ -1786,8 +1740,7 @@ START_TEST(t_root_gone)
 
 	standin_start(&f, 1, "g2", 1);		/* makes guest_dir again */
 	t0 = tl_now_ms();
-	s = gs_open(&f, "g2", "ch0");
-	gs_connect(s, true);
+	s = gs_session(&f, "g2", "ch0");
 	ms = tl_now_ms() - t0;
 	fprintf(stderr, "# guest_dir back: SYNACK after %lld ms\n",
 	    (long long)ms);
@@ -1831,8 +1784,7 @@ START_TEST(t_stale_socket)
 	log_wait(&f, 0, "g1/ch1: open after", TL_TIMEOUT_MS);
 
 	/* Killed while the daemon is connected, with a session on it. */
-	s = gs_open(&f, "g1", "ch0");
-	gs_connect(s, true);
+	s = gs_session(&f, "g1", "ch0");
 	gs_echo(s, 1000, 71);
 	from = log_size(f.log);
 	standin_stop(&f, 0, SIGKILL);
@@ -1855,19 +1807,18 @@ END_TEST
 START_TEST(t_sighup_retry)
 {
 	static const char *const extra[] = { "--log-level", "debug", NULL };
-	struct sockaddr_un	 sun = { .sun_family = AF_UNIX };
+	struct sockaddr_un	 sun;
 	struct fix		 f;
-	char			 dir[PATH_MAX];
+	char			 path[PATH_MAX];
 	int64_t			 t0;
 	int			 lfd, fd;
 
 	fix_init(&f);
 	fix_echo(&f);
-	snprintf(dir, sizeof(dir), "%s/g1", f.root);
-	ck_assert_int_eq(mkdir(dir, 0755), 0);
-	ck_assert_int_lt(snprintf(sun.sun_path, sizeof(sun.sun_path),
-	    "%.*s/ch0", (int)sizeof(sun.sun_path) - 5, dir),
-	    (int)sizeof(sun.sun_path));
+	snprintf(path, sizeof(path), "%s/g1", f.root);
+	ck_assert_int_eq(mkdir(path, 0755), 0);
+	snprintf(path, sizeof(path), "%s/g1/ch0", f.root);
+	ck_assert_int_eq(util_sockaddr_un(&sun, path), 0);
 	ck_assert_int_ge(lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0),
 	    0);
 	ck_assert_int_eq(bind(lfd, (struct sockaddr *)&sun, sizeof(sun)), 0);
@@ -1905,12 +1856,8 @@ START_TEST(t_late_remove)
 	off_t		 from;
 	int		 svc;
 
-	fix_init(&f);
-	fix_listen(&f);
-	standin_start(&f, 0, "g1", 1);
-	host_start(&f, NULL);
-	s = gs_open(&f, "g1", "ch0");
-	gs_connect(s, true);
+	fix_start(&f, false, 1, NULL);
+	s = gs_session(&f, "g1", "ch0");
 	svc = svc_accept(&f);
 	gs_echo_svc(s, svc, "before", 6);
 	from = log_size(f.log);
@@ -2200,10 +2147,7 @@ START_TEST(t_sigterm)
 	int64_t		 ms;
 	int		 svc;
 
-	fix_init(&f);
-	fix_listen(&f);
-	standin_start(&f, 0, "g1", 2);
-	host_start(&f, NULL);
+	fix_start(&f, false, 2, NULL);
 	host_wait_open(&f, "g1/ch0");
 	host_wait_open(&f, "g1/ch1");
 	ms = host_stop(&f);
@@ -2211,8 +2155,7 @@ START_TEST(t_sigterm)
 	log_wait(&f, 0, "exiting", TL_TIMEOUT_MS);
 
 	host_start(&f, NULL);
-	s = gs_open(&f, "g1", "ch1");
-	gs_connect(s, true);
+	s = gs_session(&f, "g1", "ch1");
 	svc = svc_accept(&f);
 	gs_send(s, VIOS_DATA, s->g, s->h, "abc", 3);
 	HOST_ASSERT(&f, tl_read_full(svc, (char[4]){ 0 }, 3, TL_TIMEOUT_MS) ==
@@ -2230,8 +2173,7 @@ START_TEST(t_sigterm)
 	 * early its other channel (ch1, idle, its guest still there) is done.
 	 */
 	host_start(&f, NULL);
-	s = gs_open(&f, "g1", "ch0");
-	gs_connect(s, true);
+	s = gs_session(&f, "g1", "ch0");
 	svc = svc_accept(&f);
 	ck_assert_uint_gt(fill(&f, svc, 31), 0);
 	ms = host_stop_within(&f, DRAIN_CUT_MS + EXIT_MS);
@@ -2373,13 +2315,9 @@ START_TEST(t_usr1_hup)
 	off_t		 from;
 	int		 n0, svc;
 
-	fix_init(&f);
-	fix_listen(&f);
-	standin_start(&f, 0, "g1", 2);
-	host_start(&f, NULL);
+	fix_start(&f, false, 2, NULL);
 	host_wait_open(&f, "g1/ch1");
-	s = gs_open(&f, "g1", "ch0");
-	gs_connect(s, true);
+	s = gs_session(&f, "g1", "ch0");
 	svc = svc_accept(&f);
 	gs_send_data(s, 12345, 91);
 	HOST_ASSERT(&f, tl_read_fnv(svc, 12345, TL_TIMEOUT_MS, &hash) == 0);

@@ -33,6 +33,7 @@
 #include <event2/listener.h>
 
 #include "bevread.h"
+#include "util.h"
 
 /*
  * How the model maps onto UNIX sockets (see VIRTIO-SERIAL.md for the
@@ -470,13 +471,8 @@ chan_listen(struct chan *c, const char *path, evconnlistener_cb cb)
 	struct evconnlistener	*lst;
 	struct sockaddr_un	 sun;
 
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	if (strlen(path) >= sizeof(sun.sun_path)) {
-		errno = ENAMETOOLONG;
+	if (util_sockaddr_un(&sun, path) == -1)
 		return NULL;
-	}
-	strcpy(sun.sun_path, path);
 	if (unlink(path) == -1 && errno != ENOENT)
 		return NULL;
 	lst = evconnlistener_new_bind(c->si->base, cb, c,

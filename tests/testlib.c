@@ -34,6 +34,7 @@
 #include <unistd.h>
 
 #include "testlib.h"
+#include "util.h"
 
 #define TL_MS_PER_S	1000
 #define TL_NS_PER_MS	1000000L
@@ -393,6 +394,70 @@ tl_spawn(char *const argv[], int *stdout_fd)
 	return tl_spawn_ex(argv, &o);
 }
 
+#ifdef STANDIN_PATH
+pid_t
+tl_standin(const char *root, const char *guest, int nch, const char *opt,
+    const char *errlog, int *in, int *out)
+{
+	const char		*argv[6 + TL_STANDIN_CH_MAX];
+	char			 names[TL_STANDIN_CH_MAX][16];
+	struct tl_spawn_opts	 o = { in, out, errlog, -1 };
+	pid_t			 pid;
+	int			 i = 0, k;
+
+	if (nch < 0 || nch > TL_STANDIN_CH_MAX) {
+		errno = EINVAL;
+		return -1;
+	}
+	argv[i++] = STANDIN_PATH;
+	argv[i++] = "--verbose";
+	if (opt != NULL)
+		argv[i++] = opt;
+	argv[i++] = root;
+	argv[i++] = guest;
+	for (k = 0; k < nch; k++) {
+		snprintf(names[k], sizeof(names[k]), "ch%d", k);
+		argv[i++] = names[k];
+	}
+	argv[i] = NULL;
+	if ((pid = tl_spawn_ex((char *const *)argv, &o)) == -1)
+		return -1;
+	if (tl_wait_line(*out, "ready", TL_TIMEOUT_MS, NULL, 0) == -1) {
+		(void)tl_terminate(pid, TL_TIMEOUT_MS, NULL);
+		if (in != NULL)
+			close(*in);
+		close(*out);
+		return -1;
+	}
+	return pid;
+}
+#endif
+
+pid_t
+tl_daemon(const char *errlog, const char *prog, const char *diropt,
+    const char *dir, uint16_t port, const char *level, const char *opt,
+    const char *optarg)
+{
+	char			 num[8];
+	const char		*argv[] = { prog, diropt, dir, "--port", num,
+				    "--log-level", level, opt, optarg, NULL };
+	struct tl_spawn_opts	 o = { NULL, NULL, errlog, -1 };
+
+	snprintf(num, sizeof(num), "%u", (unsigned)port);
+	return tl_spawn_ex((char *const *)argv, &o);
+}
+
+int
+tl_kill_reap(pid_t pid)
+{
+	int	 st;
+
+	if (tl_kill(pid, SIGKILL) == -1 ||
+	    tl_waitpid_timeout(pid, TL_TIMEOUT_MS, &st) == -1)
+		return -1;
+	return WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL ? 0 : -1;
+}
+
 int
 tl_wait_line(int fd, const char *needle, int timeout_ms, char *buf,
     size_t len)
@@ -570,13 +635,8 @@ tl_unix_connect(const char *path, int timeout_ms)
 	int64_t			 deadline = tl_deadline(timeout_ms);
 	int			 fd, saved;
 
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	if (strlen(path) >= sizeof(sun.sun_path)) {
-		errno = ENAMETOOLONG;
+	if (util_sockaddr_un(&sun, path) == -1)
 		return -1;
-	}
-	memcpy(sun.sun_path, path, strlen(path));
 	for (;;) {
 		/* Non-blocking: a full backlog is EAGAIN, not a hang. */
 		if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK |

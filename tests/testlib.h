@@ -58,6 +58,23 @@ struct tl_spawn_opts {
 
 pid_t	 tl_spawn(char *const argv[], int *stdout_fd);
 pid_t	 tl_spawn_ex(char *const argv[], const struct tl_spawn_opts *o);
+
+/*
+ * The processes every integration suite starts.  tl_standin() runs the
+ * QEMU stand-in (STANDIN_PATH --verbose [opt] root guest ch0..ch<nch-1>),
+ * stderr appended to errlog, *in and *out its command pipe, and waits for
+ * its "ready".  tl_daemon() runs a daemon: prog diropt dir --port port
+ * --log-level level [opt optarg].  Both return the pid or -1.
+ * tl_kill_reap() SIGKILLs pid and reaps it: 0, or -1 when it did not die
+ * of that signal in time.
+ */
+#define TL_STANDIN_CH_MAX	32
+pid_t	 tl_standin(const char *root, const char *guest, int nch,
+	    const char *opt, const char *errlog, int *in, int *out);
+pid_t	 tl_daemon(const char *errlog, const char *prog, const char *diropt,
+	    const char *dir, uint16_t port, const char *level,
+	    const char *opt, const char *optarg);
+int	 tl_kill_reap(pid_t pid);
 /* Monotonic milliseconds; the ms left until deadline, at least 1. */
 int64_t	 tl_now_ms(void);
 int	 tl_left_ms(int64_t deadline);
