@@ -1756,7 +1756,10 @@ END_TEST
 
 /*
  * Stale sockets (a killed QEMU) are connected once they come alive.  The
- * failing retries are said once at WARN, then only at DEBUG.
+ * failing retries are said once at WARN, then only at DEBUG.  (The
+ * stand-in re-creates the sockets, so the daemon may have dropped and
+ * found the channels again: the INFO line of an open after failures is
+ * t_sighup_retry's to check.)
  */
 START_TEST(t_stale_socket)
 {
@@ -1781,7 +1784,6 @@ START_TEST(t_stale_socket)
 	t0 = tl_now_ms();
 	s = gs_syn_by(&f, "g1", "ch1", t0, QUICK_MS);
 	gs_close(s);
-	log_wait(&f, 0, "g1/ch1: open after", TL_TIMEOUT_MS);
 
 	/* Killed while the daemon is connected, with a session on it. */
 	s = gs_session(&f, "g1", "ch0");
